@@ -1,1 +1,53 @@
-//! Task integrations.
+//! Task integrations: what a Task state's `Resource` does when the engine runs it.
+//!
+//! The engine knows only the [`Integration`] trait. This crate holds its implementations;
+//! for now, [`mock::MockIntegration`], which answers from a Step Functions Local mock
+//! configuration file.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use asl::errors::Failure;
+use serde_json::Value;
+
+pub mod mock;
+
+/// Everything an integration is told about one Task invocation.
+#[derive(Clone, Debug)]
+pub struct TaskRequest {
+    /// The `Resource` ARN as written.
+    pub resource: String,
+    /// The effective parameters (after `Parameters`/`Arguments`).
+    pub parameters: Value,
+    /// The Task state's name.
+    pub state_name: String,
+    /// The state machine's name (mock configurations are keyed by it).
+    pub state_machine_name: String,
+}
+
+/// A boxed future, so the trait stays object-safe without an extra crate.
+pub type TaskFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, Failure>> + 'a>>;
+
+/// Runs Task states.
+pub trait Integration {
+    /// Perform the task and return its result, or the error it raised.
+    fn invoke(&self, request: TaskRequest) -> TaskFuture<'_>;
+}
+
+/// The integration used when none is configured: every task fails, naming the resource,
+/// so a user sees at once that the Task needs a mock or an endpoint.
+pub struct Unconfigured;
+
+impl Integration for Unconfigured {
+    fn invoke(&self, request: TaskRequest) -> TaskFuture<'_> {
+        Box::pin(async move {
+            Err(Failure::new(
+                asl::errors::names::TASK_FAILED,
+                format!(
+                    "No integration is configured for resource '{}'",
+                    request.resource
+                ),
+            ))
+        })
+    }
+}

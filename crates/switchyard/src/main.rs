@@ -1,1 +1,192 @@
-fn main() {}
+//! The `switchyard` command: run and validate state machines.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Value};
+
+mod validate;
+
+#[derive(Parser)]
+#[command(
+    name = "switchyard",
+    version,
+    about = "AWS Step Functions on your own machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one execution of a state machine and print its result as JSON.
+    Run(RunArgs),
+    /// Check a definition as AWS's ValidateStateMachineDefinition does.
+    Validate {
+        /// The definition (JSON or YAML).
+        file: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The definition (JSON or YAML).
+    file: PathBuf,
+    /// The execution input, as JSON text.
+    #[arg(long, conflicts_with = "input_file")]
+    input: Option<String>,
+    /// Read the execution input from a file.
+    #[arg(long)]
+    input_file: Option<PathBuf>,
+    /// A Step Functions Local mock configuration file.
+    #[arg(long, requires = "test_case")]
+    mock_config: Option<PathBuf>,
+    /// The test case of the mock configuration to use.
+    #[arg(long, requires = "mock_config")]
+    test_case: Option<String>,
+    /// Include the execution history in the output.
+    #[arg(long)]
+    history: bool,
+    /// Multiply Wait and retry delays by this factor (0 = do not wait).
+    #[arg(long, default_value_t = 1.0)]
+    wait_scale: f64,
+    /// The state machine's name (default: the file's stem).
+    #[arg(long)]
+    name: Option<String>,
+    /// The AWS account id used in ARNs.
+    #[arg(long, env = "SWITCHYARD_ACCOUNT", default_value = "123456789012")]
+    account: String,
+    /// The AWS region used in ARNs.
+    #[arg(long, env = "SWITCHYARD_REGION", default_value = "us-east-1")]
+    region: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { file } => validate::validate(&file),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("switchyard: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let text = read(&args.file)?;
+    let machine = match asl::loader::load_text(&text) {
+        Ok(m) => m,
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                eprintln!(
+                    "{}: {} at {}: {}",
+                    d.severity.as_str(),
+                    d.code,
+                    d.location,
+                    d.message
+                );
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let input_text = match (&args.input, &args.input_file) {
+        (Some(i), _) => i.clone(),
+        (None, Some(f)) => read(f)?,
+        (None, None) => "{}".to_owned(),
+    };
+    if let Err(e) = serde_json::from_str::<Value>(&input_text) {
+        bail!("the input is not valid JSON: {e}");
+    }
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => args
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "StateMachine".into()),
+    };
+    let execution_name = uuid::Uuid::new_v4().to_string();
+    let prefix = format!("arn:aws:states:{}:{}", args.region, args.account);
+    let spec = engine::execution::ExecutionSpec {
+        execution_arn: format!("{prefix}:execution:{name}:{execution_name}"),
+        execution_name,
+        state_machine_arn: format!("{prefix}:stateMachine:{name}"),
+        state_machine_name: name.clone(),
+        role_arn: format!("arn:aws:iam::{}:role/switchyard", args.account),
+        region: args.region.clone(),
+        account: args.account.clone(),
+        input_text,
+    };
+    let options = engine::execution::Options {
+        wait_scale: args.wait_scale,
+        keep_history: args.history,
+        seed: rand_seed(),
+        ..engine::execution::Options::default()
+    };
+    let mock_config = match &args.mock_config {
+        Some(path) => Some(integrations::mock::MockConfig::parse(&read(path)?)?),
+        None => None,
+    };
+    let mock = match (&mock_config, &args.test_case) {
+        (Some(config), Some(case)) => Some(config.integration(&name, case)?),
+        _ => None,
+    };
+    let integration: &dyn integrations::Integration = match &mock {
+        Some(m) => m,
+        None => &integrations::Unconfigured,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let outcome = runtime.block_on(engine::execution::run(
+        &machine,
+        &spec,
+        integration,
+        &engine::execution::SystemClock,
+        &options,
+    ));
+
+    let mut result = serde_json::Map::new();
+    result.insert("status".into(), outcome.status.as_str().into());
+    result.insert("executionArn".into(), spec.execution_arn.clone().into());
+    if let Some(output) = &outcome.output {
+        result.insert("output".into(), output.clone());
+    }
+    if let Some(error) = &outcome.error {
+        result.insert("error".into(), error.clone().into());
+    }
+    if let Some(cause) = &outcome.cause {
+        result.insert("cause".into(), cause.clone().into());
+    }
+    if args.history {
+        let events: Vec<Value> = outcome
+            .history
+            .iter()
+            .map(|e| e.to_json(|ms| json!(ms as f64 / 1000.0)))
+            .collect();
+        result.insert("history".into(), Value::Array(events));
+    }
+    println!("{}", Value::Object(result));
+    Ok(if outcome.status == engine::execution::Status::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A seed for the run's randomness (`States.UUID`, `States.MathRandom`, jitter).
+fn rand_seed() -> u64 {
+    let (a, b) = uuid::Uuid::new_v4().as_u64_pair();
+    a ^ b
+}

@@ -1,0 +1,137 @@
+//! Payload templates: `Parameters`, `ItemSelector`, `ResultSelector` and `Assign`.
+//!
+//! A template is the JSON of such a field compiled once: keys ending in `.$` become
+//! path or intrinsic-function lookups, everything else stays literal. Evaluating it against
+//! a [`Scope`] builds the new payload.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use crate::errors::Failure;
+use crate::intrinsics::{Intrinsic, IntrinsicEnv};
+use crate::path::{Path, PathError, ReferencePath, Root};
+
+/// What a template or path can read while a state runs.
+///
+/// The engine implements this; the core never builds the Context object itself, so an
+/// implementation can build it lazily, only when a `$$` path asks for it.
+pub trait Scope {
+    /// The state's effective input (after `InputPath`), or whatever `$` stands for here.
+    fn input(&self) -> &Value;
+    /// The Context object (`$$`).
+    fn context(&self) -> &Value;
+    /// A workflow variable (`$name`), if it is set. Owned, because variables live in the
+    /// engine's frames, which change as states assign them.
+    fn variable(&self, name: &str) -> Option<Value>;
+    /// Randomness for `States.MathRandom` and `States.UUID`.
+    fn random_u64(&self) -> u64;
+}
+
+/// The value a path's root refers to, or `None` for an unset variable.
+pub fn root_value<'a>(scope: &'a dyn Scope, root: &Root) -> Option<Cow<'a, Value>> {
+    match root {
+        Root::Input => Some(Cow::Borrowed(scope.input())),
+        Root::Context => Some(Cow::Borrowed(scope.context())),
+        Root::Variable(name) => scope.variable(name).map(Cow::Owned),
+    }
+}
+
+/// Select a path against the scope.
+pub fn select(scope: &dyn Scope, path: &Path) -> Result<Value, PathError> {
+    match root_value(scope, path.root()) {
+        Some(value) => path.select(&value),
+        None => Err(PathError::NotFound),
+    }
+}
+
+/// The value at a reference path, if there is one.
+pub fn lookup(scope: &dyn Scope, path: &ReferencePath) -> Option<Value> {
+    root_value(scope, path.root()).and_then(|root| path.get(&root).cloned())
+}
+
+/// A compiled payload template.
+#[derive(Debug)]
+pub enum Template {
+    /// A value with nothing to evaluate.
+    Literal(Value),
+    /// An object with at least one dynamic member, in definition order; keys are stored
+    /// without their `.$` suffix.
+    Object(Vec<(String, Template)>),
+    Array(Vec<Template>),
+    /// `"key.$": "$.path"`: `field` is the key as written, for error messages.
+    Path {
+        field: String,
+        path: Path,
+    },
+    /// `"key.$": "States.Format(...)"`.
+    Intrinsic {
+        field: String,
+        call: Intrinsic,
+    },
+    /// A JSONata expression `{% ... %}` in a JSONata state.
+    Jsonata(String),
+}
+
+impl Template {
+    /// Whether evaluating the template needs no scope at all.
+    pub fn is_literal(&self) -> bool {
+        matches!(self, Template::Literal(_))
+    }
+
+    /// Build the payload.
+    pub fn evaluate(&self, scope: &dyn Scope) -> Result<Value, Failure> {
+        match self {
+            Template::Literal(value) => Ok(value.clone()),
+            Template::Object(members) => {
+                let mut map = Map::with_capacity(members.len());
+                for (key, template) in members {
+                    map.insert(key.clone(), template.evaluate(scope)?);
+                }
+                Ok(Value::Object(map))
+            }
+            Template::Array(items) => {
+                items.iter().map(|t| t.evaluate(scope)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+            }
+            Template::Path { field, path } => select(scope, path).map_err(|_| {
+                Failure::runtime(format!(
+                    "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
+                    path.as_str(),
+                    field,
+                    scope.input()
+                ))
+            }),
+            Template::Intrinsic { call: c, .. } => call(c, scope),
+            Template::Jsonata(expression) => Err(Failure::new(
+                crate::errors::names::QUERY_EVALUATION_ERROR,
+                format!("JSONata is not supported yet: '{expression}'"),
+            )),
+        }
+    }
+}
+
+/// Evaluate an intrinsic function call in a scope.
+pub fn call(call: &Intrinsic, scope: &dyn Scope) -> Result<Value, Failure> {
+    call.evaluate(&mut ScopeEnv(scope))
+        .map_err(|e| Failure::new(e.error_name(), e.to_string()))
+}
+
+/// Adapts a [`Scope`] to what intrinsic functions need.
+struct ScopeEnv<'a>(&'a dyn Scope);
+
+impl IntrinsicEnv for ScopeEnv<'_> {
+    fn resolve_path(&mut self, text: &str) -> Result<Value, String> {
+        let path = Path::parse(text).map_err(|e| e.to_string())?;
+        select(self.0, &path).map_err(|_| {
+            format!(
+                "The JSONPath '{}' could not be found in the input '{}'",
+                text,
+                self.0.input()
+            )
+        })
+    }
+
+    fn random_u64(&mut self) -> u64 {
+        self.0.random_u64()
+    }
+}

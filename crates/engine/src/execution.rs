@@ -1,0 +1,1310 @@
+//! Running one execution of a state machine in memory, from `ExecutionStarted` to its end.
+//!
+//! The core (`asl`) evaluates paths, templates and rules; this module sequences the states,
+//! runs Map iterations and Parallel branches concurrently on the current thread, sleeps for
+//! Wait states and retry back-offs, calls the task integration, and records every history
+//! event with AWS's ids and `previousEventId` chain.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use asl::definition::*;
+use asl::errors::{names, Failure};
+use asl::template::{select, Scope, Template};
+use futures_util::stream::{self, StreamExt};
+use integrations::{Integration, TaskRequest};
+use serde_json::{json, Map as JsonMap, Value};
+
+use crate::history::{Event, EventKind, History};
+
+/// The identity of an execution, as the Context object and history show it.
+#[derive(Clone, Debug)]
+pub struct ExecutionSpec {
+    pub execution_arn: String,
+    pub execution_name: String,
+    pub state_machine_arn: String,
+    pub state_machine_name: String,
+    pub role_arn: String,
+    pub region: String,
+    pub account: String,
+    /// The input exactly as given: AWS records it verbatim in `ExecutionStarted`.
+    pub input_text: String,
+}
+
+/// Knobs for one run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Multiplies every Wait and retry delay; 0 makes them instant (Step Functions
+    /// Local's `WAIT_TIME_SCALE`).
+    pub wait_scale: f64,
+    /// Keep history events (they are always counted).
+    pub keep_history: bool,
+    /// Seed for `States.MathRandom`, `States.UUID` and retry jitter.
+    pub seed: u64,
+    /// The largest payload a state may produce, in bytes (AWS: 256 KiB).
+    pub max_payload_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            wait_scale: 1.0,
+            keep_history: true,
+            seed: 0x5eed,
+            max_payload_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// How an execution ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// The result of an execution.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: Status,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub history: Vec<Event>,
+    /// How many state transitions ran (states entered).
+    pub transitions: u64,
+}
+
+/// Where time comes from; tests and the CLI use the system clock.
+pub trait Clock {
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        jiff::Timestamp::now().as_millisecond()
+    }
+}
+
+/// Render milliseconds since the epoch as the Context object's ISO-8601 form.
+pub fn iso_millis(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => format!("{ts:.3}"),
+        Err(_) => String::new(),
+    }
+}
+
+/// Run an execution to its end.
+pub async fn run(
+    machine: &StateMachine,
+    spec: &ExecutionSpec,
+    integration: &dyn Integration,
+    clock: &dyn Clock,
+    options: &Options,
+) -> Outcome {
+    let input: Value = serde_json::from_str(&spec.input_text).unwrap_or(Value::Null);
+    let start_ms = clock.now_ms();
+    let run = Run {
+        spec,
+        integration,
+        clock,
+        options,
+        history: RefCell::new(History::new(options.keep_history)),
+        rng: Cell::new(options.seed | 1),
+        execution_input: input.clone(),
+        start_time: iso_millis(start_ms),
+        transitions: Cell::new(0),
+    };
+    run.emit(
+        true,
+        EventKind::ExecutionStarted {
+            input: spec.input_text.clone(),
+            role_arn: spec.role_arn.clone(),
+        },
+    );
+    let root = Rc::new(Frame::root());
+    let body = run.run_machine(machine, input, root);
+    let result = match machine.timeout_seconds {
+        Some(seconds) => {
+            let limit = Duration::from_secs_f64(seconds as f64 * options.wait_scale.max(0.0));
+            match tokio::time::timeout(limit, body).await {
+                Ok(r) => r.map_err(Ending::Failed),
+                Err(_) => Err(Ending::TimedOut),
+            }
+        }
+        None => body.await.map_err(Ending::Failed),
+    };
+    let (status, output, error, cause) = match result {
+        Ok(output) => {
+            run.emit(
+                true,
+                EventKind::ExecutionSucceeded {
+                    output: output.clone(),
+                },
+            );
+            (Status::Succeeded, Some(output), None, None)
+        }
+        Err(Ending::Failed(f)) => {
+            run.emit(
+                true,
+                EventKind::ExecutionFailed {
+                    error: Some(f.error.clone()),
+                    cause: f.cause.clone(),
+                },
+            );
+            (Status::Failed, None, Some(f.error), f.cause)
+        }
+        Err(Ending::TimedOut) => {
+            let error = names::TIMEOUT.to_owned();
+            run.emit(
+                true,
+                EventKind::ExecutionTimedOut {
+                    error: Some(error.clone()),
+                    cause: None,
+                },
+            );
+            (Status::TimedOut, None, Some(error), None)
+        }
+    };
+    let transitions = run.transitions.get();
+    Outcome {
+        status,
+        output,
+        error,
+        cause,
+        history: run.history.into_inner().into_events(),
+        transitions,
+    }
+}
+
+enum Ending {
+    Failed(Failure),
+    TimedOut,
+}
+
+type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Variables visible to a thread of states: its own, then its parent's (read-only).
+struct Frame {
+    vars: RefCell<HashMap<String, Value>>,
+    parent: Option<Rc<Frame>>,
+    /// `$$.Map.Item` of an iteration.
+    map_item: Option<(usize, Value)>,
+    /// False inside a Distributed Map's child executions, whose events AWS records elsewhere.
+    record: bool,
+}
+
+impl Frame {
+    fn root() -> Frame {
+        Frame {
+            vars: RefCell::new(HashMap::new()),
+            parent: None,
+            map_item: None,
+            record: true,
+        }
+    }
+
+    fn child(parent: &Rc<Frame>, map_item: Option<(usize, Value)>, record: bool) -> Frame {
+        Frame {
+            vars: RefCell::new(HashMap::new()),
+            parent: Some(parent.clone()),
+            map_item,
+            record: record && parent.record,
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.vars.borrow().get(name) {
+            return Some(v.clone());
+        }
+        self.parent.as_ref().and_then(|p| p.lookup(name))
+    }
+}
+
+struct Run<'a> {
+    spec: &'a ExecutionSpec,
+    integration: &'a dyn Integration,
+    clock: &'a dyn Clock,
+    options: &'a Options,
+    history: RefCell<History>,
+    rng: Cell<u64>,
+    execution_input: Value,
+    start_time: String,
+    transitions: Cell<u64>,
+}
+
+/// The [`Scope`] of one state: its input, the lazily built Context object and variables.
+struct StateScope<'r, 'a> {
+    run: &'r Run<'a>,
+    frame: &'r Frame,
+    input: &'r Value,
+    state_name: &'r str,
+    entered_ms: i64,
+    retry_count: Option<u64>,
+    map_item: Option<(usize, &'r Value)>,
+    context: OnceCell<Value>,
+}
+
+impl Scope for StateScope<'_, '_> {
+    fn input(&self) -> &Value {
+        self.input
+    }
+
+    fn context(&self) -> &Value {
+        self.context.get_or_init(|| {
+            let spec = self.run.spec;
+            let mut state = JsonMap::new();
+            state.insert("Name".into(), self.state_name.into());
+            state.insert("EnteredTime".into(), iso_millis(self.entered_ms).into());
+            if let Some(r) = self.retry_count {
+                state.insert("RetryCount".into(), r.into());
+            }
+            let mut context = json!({
+                "Execution": {
+                    "Id": spec.execution_arn,
+                    "Input": self.run.execution_input,
+                    "StartTime": self.run.start_time,
+                    "Name": spec.execution_name,
+                    "RoleArn": spec.role_arn,
+                    "RedriveCount": 0,
+                },
+                "StateMachine": {"Id": spec.state_machine_arn, "Name": spec.state_machine_name},
+                "State": Value::Object(state),
+            });
+            if let Some((index, value)) = self.map_item {
+                context["Map"] = json!({"Item": {"Index": index, "Value": value}});
+            }
+            context
+        })
+    }
+
+    fn variable(&self, name: &str) -> Option<Value> {
+        self.frame.lookup(name)
+    }
+
+    fn random_u64(&self) -> u64 {
+        self.run.next_random()
+    }
+}
+
+/// The result of a state that completed.
+struct Completed {
+    transition: Transition,
+    output: Value,
+}
+
+/// A Task/Parallel/Map attempt's failure, and whether it is eligible for Retry/Catch.
+fn is_terminal(failure: &Failure) -> bool {
+    failure.error == names::RUNTIME || failure.error == names::DATA_LIMIT_EXCEEDED
+}
+
+impl<'a> Run<'a> {
+    fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    fn emit(&self, record: bool, kind: EventKind) -> u64 {
+        if !record {
+            return 0;
+        }
+        let now = self.now();
+        self.history.borrow_mut().push(now, kind)
+    }
+
+    fn next_random(&self) -> u64 {
+        // xorshift64*: deterministic for a seed, and plenty for jitter and MathRandom.
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn run_machine<'s>(
+        &'s self,
+        machine: &'s StateMachine,
+        input: Value,
+        frame: Rc<Frame>,
+    ) -> LocalFuture<'s, Result<Value, Failure>> {
+        Box::pin(async move {
+            let mut index = machine.start_at;
+            let mut input = input;
+            loop {
+                let state = &machine.states[index];
+                let completed = self.run_state(state, input, &frame).await?;
+                match completed.transition {
+                    Transition::Next(next) => {
+                        index = next;
+                        input = completed.output;
+                    }
+                    Transition::End => return Ok(completed.output),
+                }
+            }
+        })
+    }
+
+    fn scope<'r>(
+        &'r self,
+        frame: &'r Frame,
+        input: &'r Value,
+        state: &'r State,
+        entered_ms: i64,
+        retry_count: Option<u64>,
+    ) -> StateScope<'r, 'a> {
+        StateScope {
+            run: self,
+            frame,
+            input,
+            state_name: &state.name,
+            entered_ms,
+            retry_count,
+            map_item: frame.map_item.as_ref().map(|(i, v)| (*i, v)),
+            context: OnceCell::new(),
+        }
+    }
+
+    /// Prefix a runtime error with the state it happened in, as AWS words it.
+    fn located(failure: Failure, state: &State, entered_id: u64) -> Failure {
+        match failure.cause {
+            Some(cause) if failure.error == names::RUNTIME || failure.error == names::QUERY_EVALUATION_ERROR => Failure {
+                error: failure.error,
+                cause: Some(format!(
+                    "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
+                    state.name, entered_id, cause
+                )),
+            },
+            cause => Failure { error: failure.error, cause },
+        }
+    }
+
+    async fn run_state(
+        &self,
+        state: &State,
+        raw_input: Value,
+        frame: &Rc<Frame>,
+    ) -> Result<Completed, Failure> {
+        self.transitions.set(self.transitions.get() + 1);
+        let record = frame.record;
+        let state_type = state.kind.type_name();
+        let entered_ms = self.now();
+        let entered_id = self.emit(
+            record,
+            EventKind::StateEntered {
+                state_type,
+                name: state.name.clone(),
+                input: raw_input.clone(),
+            },
+        );
+        let result = self
+            .state_body(state, raw_input, frame, entered_ms, entered_id)
+            .await;
+        match result {
+            Ok((completed, assigned)) => {
+                if !matches!(state.kind, StateKind::Fail(_)) {
+                    self.emit(
+                        record,
+                        EventKind::StateExited {
+                            state_type,
+                            name: state.name.clone(),
+                            output: completed.output.clone(),
+                            assigned,
+                        },
+                    );
+                }
+                Ok(completed)
+            }
+            Err(failure) => Err(failure),
+        }
+    }
+
+    /// Apply `InputPath`.
+    fn effective_input(&self, state: &State, raw: &Value) -> Result<Value, Failure> {
+        match &state.input_path {
+            None => Ok(raw.clone()),
+            Some(None) => Ok(Value::Object(JsonMap::new())),
+            Some(Some(path)) => self.select_io_path(path, raw, "InputPath"),
+        }
+    }
+
+    /// `InputPath` / `OutputPath` selection with AWS's error text.
+    fn select_io_path(
+        &self,
+        path: &asl::path::Path,
+        value: &Value,
+        _field: &str,
+    ) -> Result<Value, Failure> {
+        let selected = match path.root() {
+            asl::path::Root::Input => path.select(value),
+            _ => {
+                return Err(Failure::runtime(format!(
+                    "Invalid path '{}'",
+                    path.as_str()
+                )))
+            }
+        };
+        selected.map_err(|_| {
+            Failure::runtime(format!(
+                "Invalid path '{}' : No results for path: {}",
+                path.as_str(),
+                path.normalized()
+            ))
+        })
+    }
+
+    /// Apply `ResultPath` then `OutputPath`.
+    fn finish_output(
+        &self,
+        state: &State,
+        raw_input: Value,
+        result: Value,
+        result_path: &ResultPath,
+    ) -> Result<Value, Failure> {
+        let merged = apply_result_path(raw_input, result, result_path)?;
+        match &state.output_path {
+            None => Ok(merged),
+            Some(None) => Ok(Value::Object(JsonMap::new())),
+            Some(Some(path)) => self.select_io_path(path, &merged, "OutputPath"),
+        }
+    }
+
+    /// Evaluate `Assign` and store the variables; returns them for the history event.
+    fn assign(
+        &self,
+        template: Option<&Template>,
+        scope: &dyn Scope,
+        frame: &Frame,
+    ) -> Result<Option<Vec<(String, Value)>>, Failure> {
+        let Some(template) = template else {
+            return Ok(None);
+        };
+        let Value::Object(values) = template.evaluate(scope)? else {
+            return Err(Failure::runtime("Assign must be an object"));
+        };
+        let assigned: Vec<(String, Value)> = values.into_iter().collect();
+        let mut vars = frame.vars.borrow_mut();
+        for (name, value) in &assigned {
+            vars.insert(name.clone(), value.clone());
+        }
+        Ok(Some(assigned))
+    }
+
+    async fn state_body(
+        &self,
+        state: &State,
+        raw_input: Value,
+        frame: &Rc<Frame>,
+        entered_ms: i64,
+        entered_id: u64,
+    ) -> Result<(Completed, Option<Vec<(String, Value)>>), Failure> {
+        let located = |f: Failure| Run::located(f, state, entered_id);
+        match &state.kind {
+            StateKind::Pass(pass) => {
+                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let scope = self.scope(frame, &input, state, entered_ms, None);
+                let result = match (&pass.result, &pass.parameters) {
+                    (Some(result), _) => result.clone(),
+                    (None, Some(parameters)) => parameters.evaluate(&scope).map_err(located)?,
+                    (None, None) => input.clone(),
+                };
+                let assigned = {
+                    let scope = self.scope(frame, &result, state, entered_ms, None);
+                    self.assign(state.assign.as_ref(), &scope, frame)
+                        .map_err(located)?
+                };
+                drop(scope);
+                let output = self
+                    .finish_output(state, raw_input, result, &pass.result_path)
+                    .map_err(located)?;
+                Ok((
+                    Completed {
+                        transition: pass.transition,
+                        output,
+                    },
+                    assigned,
+                ))
+            }
+            StateKind::Succeed => {
+                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let output = self
+                    .finish_output(state, input, Value::Null, &ResultPath::Discard)
+                    .map_err(located)?;
+                Ok((
+                    Completed {
+                        transition: Transition::End,
+                        output,
+                    },
+                    None,
+                ))
+            }
+            StateKind::Fail(fail) => {
+                let scope = self.scope(frame, &raw_input, state, entered_ms, None);
+                let error = self
+                    .text(fail.error.as_ref(), &scope, "ErrorPath")
+                    .map_err(located)?;
+                let cause = self
+                    .text(fail.cause.as_ref(), &scope, "CausePath")
+                    .map_err(located)?;
+                Err(Failure {
+                    error: error.unwrap_or_default(),
+                    cause,
+                })
+                .map_err(|f| {
+                    if f.error.is_empty() {
+                        Failure {
+                            error: String::new(),
+                            ..f
+                        }
+                    } else {
+                        f
+                    }
+                })
+            }
+            StateKind::Choice(choice) => {
+                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let scope = self.scope(frame, &input, state, entered_ms, None);
+                let mut chosen = None;
+                for branch in &choice.choices {
+                    if branch.rule.evaluate(&scope).map_err(located)? {
+                        chosen = Some((branch.next, branch.assign.as_ref()));
+                        break;
+                    }
+                }
+                let (next, branch_assign) = match (chosen, choice.default) {
+                    (Some(c), _) => c,
+                    (None, Some(default)) => (default, None),
+                    (None, None) => {
+                        return Err(Failure::new(names::NO_CHOICE_MATCHED, "No Matches!"));
+                    }
+                };
+                let assigned = self
+                    .assign(branch_assign.or(state.assign.as_ref()), &scope, frame)
+                    .map_err(located)?;
+                drop(scope);
+                let output = self
+                    .finish_output(state, input, Value::Null, &ResultPath::Discard)
+                    .map_err(located)?;
+                Ok((
+                    Completed {
+                        transition: Transition::Next(next),
+                        output,
+                    },
+                    assigned,
+                ))
+            }
+            StateKind::Wait(wait) => {
+                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let delay_ms = {
+                    let scope = self.scope(frame, &input, state, entered_ms, None);
+                    self.wait_delay_ms(&wait.wait_for, &scope)
+                        .map_err(located)?
+                };
+                self.sleep_ms(delay_ms).await;
+                let assigned = {
+                    let scope = self.scope(frame, &input, state, entered_ms, None);
+                    self.assign(state.assign.as_ref(), &scope, frame)
+                        .map_err(located)?
+                };
+                let output = self
+                    .finish_output(state, input, Value::Null, &ResultPath::Discard)
+                    .map_err(located)?;
+                Ok((
+                    Completed {
+                        transition: wait.transition,
+                        output,
+                    },
+                    assigned,
+                ))
+            }
+            StateKind::Task(task) => {
+                self.with_retry(
+                    state,
+                    &raw_input,
+                    frame,
+                    entered_ms,
+                    entered_id,
+                    &task.retry,
+                    &task.catch,
+                    task.transition,
+                    &task.result_path,
+                    |retry_count| {
+                        self.task_attempt(
+                            state,
+                            task,
+                            &raw_input,
+                            frame,
+                            entered_ms,
+                            entered_id,
+                            retry_count,
+                        )
+                    },
+                )
+                .await
+            }
+            StateKind::Parallel(parallel) => {
+                self.with_retry(
+                    state,
+                    &raw_input,
+                    frame,
+                    entered_ms,
+                    entered_id,
+                    &parallel.retry,
+                    &parallel.catch,
+                    parallel.transition,
+                    &parallel.result_path,
+                    |_| {
+                        self.parallel_attempt(
+                            state, parallel, &raw_input, frame, entered_ms, entered_id,
+                        )
+                    },
+                )
+                .await
+            }
+            StateKind::Map(map) => {
+                self.with_retry(
+                    state,
+                    &raw_input,
+                    frame,
+                    entered_ms,
+                    entered_id,
+                    &map.retry,
+                    &map.catch,
+                    map.transition,
+                    &map.result_path,
+                    |_| self.map_attempt(state, map, &raw_input, frame, entered_ms, entered_id),
+                )
+                .await
+            }
+        }
+    }
+
+    fn text(
+        &self,
+        text: Option<&Text>,
+        scope: &dyn Scope,
+        field: &str,
+    ) -> Result<Option<String>, Failure> {
+        let Some(text) = text else { return Ok(None) };
+        let value = match text {
+            Text::Literal(s) => return Ok(Some(s.clone())),
+            Text::Path(path) => select(scope, path).map_err(|_| {
+                Failure::runtime(format!(
+                    "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
+                    path.as_str(),
+                    field,
+                    scope.input()
+                ))
+            })?,
+            Text::Intrinsic(call) => asl::template::call(call, scope)?,
+            Text::Expression(t) => t.evaluate(scope)?,
+        };
+        Ok(Some(match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        }))
+    }
+
+    fn wait_delay_ms(&self, wait_for: &WaitFor, scope: &dyn Scope) -> Result<i64, Failure> {
+        match wait_for {
+            WaitFor::Seconds(Dynamic::Literal(s)) => Ok(*s as i64 * 1000),
+            WaitFor::Seconds(Dynamic::Path(path)) => {
+                let value = asl::template::lookup(scope, path).ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "Invalid path '{}' : No results for path: {}",
+                        path.as_str(),
+                        path.as_str()
+                    ))
+                })?;
+                match value.as_i64() {
+                    Some(n) if n >= 0 => Ok(n.saturating_mul(1000)),
+                    Some(_) => Err(Failure::runtime(format!(
+                        "The SecondsPath parameter references a negative value: {} == {}",
+                        path.as_str(),
+                        value
+                    ))),
+                    None => Err(Failure::runtime(format!(
+                        "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
+                        path.as_str(),
+                        value
+                    ))),
+                }
+            }
+            WaitFor::Seconds(Dynamic::Expression(t)) => {
+                let value = t.evaluate(scope)?;
+                value.as_u64().map(|n| n as i64 * 1000).ok_or_else(|| {
+                    Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!("The Seconds field must be a positive integer: {value}"),
+                    )
+                })
+            }
+            WaitFor::Timestamp(timestamp) => {
+                let (text, from_path) = match timestamp {
+                    Dynamic::Literal(s) => (Value::String(s.clone()), None),
+                    Dynamic::Path(path) => {
+                        let value = asl::template::lookup(scope, path).ok_or_else(|| {
+                            Failure::runtime(format!(
+                                "Invalid path '{}' : No results for path: {}",
+                                path.as_str(),
+                                path.as_str()
+                            ))
+                        })?;
+                        (value, Some(path.as_str()))
+                    }
+                    Dynamic::Expression(t) => (t.evaluate(scope)?, None),
+                };
+                let parsed = text.as_str().and_then(asl::choice::parse_timestamp);
+                match (parsed, from_path) {
+                    (Some(ts), _) => Ok(ts.as_millisecond() - self.now()),
+                    (None, Some(path)) => Err(Failure::runtime(format!(
+                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                        path,
+                        text.as_str().map(str::to_owned).unwrap_or_else(|| text.to_string())
+                    ))),
+                    (None, None) => Err(Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!(
+                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                            text.as_str().map(str::to_owned).unwrap_or_else(|| text.to_string())
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+
+    async fn sleep_ms(&self, ms: i64) {
+        let scaled = ms as f64 * self.options.wait_scale;
+        if scaled > 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(scaled / 1000.0)).await;
+        }
+    }
+
+    /// Run attempts of a Task, Parallel or Map state under its Retry and Catch rules.
+    #[allow(clippy::too_many_arguments)]
+    async fn with_retry<'s, F, Fut>(
+        &'s self,
+        state: &'s State,
+        raw_input: &Value,
+        frame: &Rc<Frame>,
+        entered_ms: i64,
+        entered_id: u64,
+        retry: &[Retrier],
+        catch: &[Catcher],
+        transition: Transition,
+        result_path: &ResultPath,
+        attempt: F,
+    ) -> Result<(Completed, Option<Vec<(String, Value)>>), Failure>
+    where
+        F: Fn(u64) -> Fut,
+        Fut: Future<Output = Result<Value, Failure>>,
+    {
+        let located = |f: Failure| Run::located(f, state, entered_id);
+        let mut attempts = vec![0u64; retry.len()];
+        let mut retry_count = 0;
+        let failure = loop {
+            match attempt(retry_count).await {
+                Ok(result) => {
+                    let assigned = {
+                        let scope = self.scope(frame, &result, state, entered_ms, None);
+                        self.assign(state.assign.as_ref(), &scope, frame)
+                            .map_err(located)?
+                    };
+                    let output = self
+                        .finish_output(state, raw_input.clone(), result, result_path)
+                        .map_err(located)?;
+                    return Ok((Completed { transition, output }, assigned));
+                }
+                Err(failure) => {
+                    if is_terminal(&failure) {
+                        break failure;
+                    }
+                    let Some(i) = retry.iter().position(|r| failure.matches(&r.error_equals))
+                    else {
+                        break failure;
+                    };
+                    let retrier = &retry[i];
+                    if attempts[i] >= retrier.max_attempts {
+                        break failure;
+                    }
+                    let mut delay = retrier.interval_seconds as f64
+                        * retrier.backoff_rate.powi(attempts[i] as i32);
+                    if let Some(max) = retrier.max_delay_seconds {
+                        delay = delay.min(max as f64);
+                    }
+                    if retrier.jitter == Jitter::Full {
+                        delay *= (self.next_random() >> 11) as f64 / (1u64 << 53) as f64;
+                    }
+                    attempts[i] += 1;
+                    retry_count += 1;
+                    self.sleep_ms((delay * 1000.0) as i64).await;
+                }
+            }
+        };
+        let Some(catcher) = catch.iter().find(|c| failure.matches(&c.error_equals)) else {
+            return Err(failure);
+        };
+        let error_output = failure.to_output();
+        let assigned = {
+            let scope = self.scope(frame, &error_output, state, entered_ms, None);
+            self.assign(catcher.assign.as_ref(), &scope, frame)
+                .map_err(located)?
+        };
+        let output = apply_result_path(raw_input.clone(), error_output, &catcher.result_path)
+            .map_err(located)?;
+        Ok((
+            Completed {
+                transition: Transition::Next(catcher.next),
+                output,
+            },
+            assigned,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn task_attempt(
+        &self,
+        state: &State,
+        task: &Task,
+        raw_input: &Value,
+        frame: &Rc<Frame>,
+        entered_ms: i64,
+        entered_id: u64,
+        retry_count: u64,
+    ) -> Result<Value, Failure> {
+        let located = |f: Failure| Run::located(f, state, entered_id);
+        let record = frame.record;
+        let input = self.effective_input(state, raw_input).map_err(located)?;
+        let parameters = {
+            let scope = self.scope(frame, &input, state, entered_ms, Some(retry_count));
+            match &task.parameters {
+                Some(p) => p.evaluate(&scope).map_err(located)?,
+                None => input.clone(),
+            }
+        };
+        let (resource_type, resource) = split_resource(&task.resource);
+        let timeout = match &task.timeout_seconds {
+            Some(Dynamic::Literal(t)) => Some(*t),
+            _ => None,
+        };
+        let heartbeat = match &task.heartbeat_seconds {
+            Some(Dynamic::Literal(h)) => Some(*h),
+            _ => None,
+        };
+        self.emit(
+            record,
+            EventKind::TaskScheduled {
+                resource_type: resource_type.clone(),
+                resource: resource.clone(),
+                region: self.spec.region.clone(),
+                parameters: parameters.clone(),
+                timeout,
+                heartbeat,
+            },
+        );
+        self.emit(
+            record,
+            EventKind::TaskStarted {
+                resource_type: resource_type.clone(),
+                resource: resource.clone(),
+            },
+        );
+        let request = TaskRequest {
+            resource: task.resource.clone(),
+            parameters,
+            state_name: state.name.clone(),
+            state_machine_name: self.spec.state_machine_name.clone(),
+        };
+        let invocation = self.integration.invoke(request);
+        let outcome = match timeout {
+            Some(seconds) => {
+                let limit =
+                    Duration::from_secs_f64(seconds as f64 * self.options.wait_scale.max(0.0));
+                match tokio::time::timeout(limit, invocation).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        let failure = Failure {
+                            error: names::TIMEOUT.into(),
+                            cause: None,
+                        };
+                        self.emit(
+                            record,
+                            EventKind::TaskTimedOut {
+                                resource_type,
+                                resource,
+                                error: Some(failure.error.clone()),
+                                cause: None,
+                            },
+                        );
+                        return Err(failure);
+                    }
+                }
+            }
+            None => invocation.await,
+        };
+        match outcome {
+            Ok(result) => {
+                self.emit(
+                    record,
+                    EventKind::TaskSucceeded {
+                        resource_type,
+                        resource,
+                        output: result.clone(),
+                    },
+                );
+                if result.to_string().len() > self.options.max_payload_bytes {
+                    return Err(Failure::new(
+                        names::DATA_LIMIT_EXCEEDED,
+                        format!("The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.", state.name),
+                    ));
+                }
+                let scope = self.scope(frame, &result, state, entered_ms, Some(retry_count));
+                match &task.result_selector {
+                    Some(selector) => selector.evaluate(&scope).map_err(located),
+                    None => Ok(result.clone()),
+                }
+            }
+            Err(failure) => {
+                self.emit(
+                    record,
+                    EventKind::TaskFailed {
+                        resource_type,
+                        resource,
+                        error: Some(failure.error.clone()),
+                        cause: failure.cause.clone(),
+                    },
+                );
+                Err(failure)
+            }
+        }
+    }
+
+    async fn parallel_attempt(
+        &self,
+        state: &State,
+        parallel: &Parallel,
+        raw_input: &Value,
+        frame: &Rc<Frame>,
+        entered_ms: i64,
+        entered_id: u64,
+    ) -> Result<Value, Failure> {
+        let located = |f: Failure| Run::located(f, state, entered_id);
+        let record = frame.record;
+        let input = self.effective_input(state, raw_input).map_err(located)?;
+        let branch_input = match &parallel.parameters {
+            Some(p) => p
+                .evaluate(&self.scope(frame, &input, state, entered_ms, None))
+                .map_err(located)?,
+            None => input,
+        };
+        self.emit(record, EventKind::Marker("ParallelStateStarted"));
+        let branches = parallel.branches.iter().map(|branch| {
+            let child = Rc::new(Frame::child(frame, None, true));
+            self.run_machine(branch, branch_input.clone(), child)
+        });
+        let mut results = Vec::with_capacity(parallel.branches.len());
+        let mut failed = None;
+        let mut stream = stream::iter(branches).buffered(parallel.branches.len().max(1));
+        while let Some(r) = stream.next().await {
+            match r {
+                Ok(v) => results.push(v),
+                Err(f) => {
+                    failed = Some(f);
+                    break;
+                }
+            }
+        }
+        drop(stream);
+        if let Some(f) = failed {
+            self.emit(record, EventKind::Marker("ParallelStateFailed"));
+            return Err(f);
+        }
+        self.emit(record, EventKind::Marker("ParallelStateSucceeded"));
+        let result = Value::Array(results);
+        match &parallel.result_selector {
+            Some(selector) => selector
+                .evaluate(&self.scope(frame, &result, state, entered_ms, None))
+                .map_err(located),
+            None => Ok(result),
+        }
+    }
+
+    async fn map_attempt(
+        &self,
+        state: &State,
+        map: &asl::definition::Map,
+        raw_input: &Value,
+        frame: &Rc<Frame>,
+        entered_ms: i64,
+        entered_id: u64,
+    ) -> Result<Value, Failure> {
+        let located = |f: Failure| Run::located(f, state, entered_id);
+        let record = frame.record;
+        let input = self.effective_input(state, raw_input).map_err(located)?;
+        let scope = self.scope(frame, &input, state, entered_ms, None);
+        let items = match &map.items {
+            Items::Path(path) => {
+                let value = asl::template::lookup(&scope, path).ok_or_else(|| {
+                    located(Failure::runtime(format!(
+                        "Invalid path '{}' : No results for path: {}",
+                        path.as_str(),
+                        path.as_str()
+                    )))
+                })?;
+                match value {
+                    Value::Array(items) => items,
+                    other => {
+                        return Err(located(Failure::runtime(format!(
+                            "Invalid path '{}': The ItemsPath field must reference an array but was: {}",
+                            path.as_str(),
+                            other
+                        ))))
+                    }
+                }
+            }
+            Items::Expression(t) => match t.evaluate(&scope).map_err(located)? {
+                Value::Array(items) => items,
+                other => {
+                    return Err(located(Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!("Map state input must be an array but was: {other}"),
+                    )))
+                }
+            },
+        };
+        let max_concurrency = match &map.max_concurrency {
+            Dynamic::Literal(n) => *n,
+            Dynamic::Path(path) => asl::template::lookup(&scope, path)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
+            Dynamic::Expression(t) => t.evaluate(&scope).map_err(located)?.as_u64().unwrap_or(0),
+        };
+        let tolerated_count = match &map.tolerated_failure_count {
+            None => None,
+            Some(Dynamic::Literal(n)) => Some(*n),
+            Some(Dynamic::Path(path)) => {
+                let value = asl::template::lookup(&scope, path).unwrap_or(Value::Null);
+                match value.as_u64() {
+                    Some(n) => Some(n),
+                    None => {
+                        return Err(located(Failure::runtime(format!(
+                            "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {}",
+                            value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
+                            path.as_str()
+                        ))))
+                    }
+                }
+            }
+            Some(Dynamic::Expression(t)) => t.evaluate(&scope).map_err(located)?.as_u64(),
+        };
+        let tolerated_percentage = match &map.tolerated_failure_percentage {
+            None => None,
+            Some(Dynamic::Literal(p)) => Some(*p),
+            Some(Dynamic::Path(path)) => {
+                let value = asl::template::lookup(&scope, path).unwrap_or(Value::Null);
+                match value.as_f64() {
+                    Some(p) if (0.0..=100.0).contains(&p) => Some(p),
+                    Some(_) => return Err(located(Failure::runtime("ToleratedFailurePercentage must be between 0 and 100."))),
+                    None => {
+                        return Err(located(Failure::runtime(format!(
+                            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+                            value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
+                            path.as_str()
+                        ))))
+                    }
+                }
+            }
+            Some(Dynamic::Expression(t)) => t.evaluate(&scope).map_err(located)?.as_f64(),
+        };
+        drop(scope);
+        let input = &input;
+
+        self.emit(
+            record,
+            EventKind::MapStateStarted {
+                length: items.len(),
+            },
+        );
+        let distributed = map.mode == MapMode::Distributed;
+        if distributed {
+            let label = map
+                .label
+                .clone()
+                .unwrap_or_else(|| format!("{:08x}", self.next_random() as u32));
+            let map_run_arn = format!(
+                "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+                self.spec.region,
+                self.spec.account,
+                self.spec.state_machine_name,
+                label,
+                uuid_from(self.next_random(), self.next_random())
+            );
+            self.emit(record, EventKind::MapRunStarted { map_run_arn });
+        }
+        let total = items.len();
+        let concurrency = if max_concurrency == 0 {
+            total.max(1)
+        } else {
+            max_concurrency as usize
+        };
+        let iterations = items.into_iter().enumerate().map(|(index, item)| {
+            let frame = frame.clone();
+            async move {
+                let iteration_record = record && !distributed;
+                let iteration_input = match &map.item_selector {
+                    Some(selector) => {
+                        let child = Frame::child(&frame, Some((index, item)), true);
+                        let scope = self.scope(&child, input, state, entered_ms, None);
+                        selector
+                            .evaluate(&scope)
+                            .map_err(|f| Run::located(f, state, entered_id))?
+                    }
+                    None => item,
+                };
+                self.emit(
+                    iteration_record,
+                    EventKind::MapIteration {
+                        event: "MapIterationStarted",
+                        index,
+                        name: state.name.clone(),
+                    },
+                );
+                let child = Rc::new(Frame::child(&frame, None, !distributed));
+                let result = self
+                    .run_machine(&map.processor, iteration_input, child)
+                    .await;
+                let event = if result.is_ok() {
+                    "MapIterationSucceeded"
+                } else {
+                    "MapIterationFailed"
+                };
+                self.emit(
+                    iteration_record,
+                    EventKind::MapIteration {
+                        event,
+                        index,
+                        name: state.name.clone(),
+                    },
+                );
+                result
+            }
+        });
+        let mut results = Vec::with_capacity(total);
+        let mut failures = 0u64;
+        let mut first_failure = None;
+        let mut stream = stream::iter(iterations).buffered(concurrency);
+        while let Some(r) = stream.next().await {
+            match r {
+                Ok(v) => results.push(v),
+                Err(f) => {
+                    failures += 1;
+                    let tolerated = distributed
+                        && (tolerated_count.is_some_and(|n| failures <= n)
+                            || tolerated_percentage
+                                .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) <= p));
+                    if tolerated {
+                        results.push(f.to_output());
+                        continue;
+                    }
+                    first_failure = Some(f);
+                    break;
+                }
+            }
+        }
+        drop(stream);
+        if let Some(f) = first_failure {
+            if distributed {
+                self.emit(record, EventKind::Marker("MapRunFailed"));
+                self.emit(record, EventKind::Marker("MapStateFailed"));
+                let exceeded = tolerated_count.is_some() || tolerated_percentage.is_some();
+                return Err(if exceeded {
+                    Failure::new(
+                        names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                        "The specified tolerated failure threshold was exceeded",
+                    )
+                } else {
+                    f
+                });
+            }
+            self.emit(record, EventKind::Marker("MapStateFailed"));
+            return Err(f);
+        }
+        if distributed {
+            self.emit(record, EventKind::Marker("MapRunSucceeded"));
+        }
+        self.emit(record, EventKind::Marker("MapStateSucceeded"));
+        let result = Value::Array(results);
+        match &map.result_selector {
+            Some(selector) => selector
+                .evaluate(&self.scope(frame, &result, state, entered_ms, None))
+                .map_err(located),
+            None => Ok(result),
+        }
+    }
+}
+
+/// Place a result into the raw input according to `ResultPath`.
+fn apply_result_path(
+    raw_input: Value,
+    result: Value,
+    result_path: &ResultPath,
+) -> Result<Value, Failure> {
+    match result_path {
+        ResultPath::Replace => Ok(result),
+        ResultPath::Discard => Ok(raw_input),
+        ResultPath::At(path) => {
+            let mut target = raw_input;
+            path.set(&mut target, result).map_err(|_| {
+                Failure::new(
+                    names::RESULT_PATH_MATCH_FAILURE,
+                    format!(
+                        "Unable to apply ResultPath \"{}\" to input \"{}\"",
+                        path.as_str(),
+                        target
+                    ),
+                )
+            })?;
+            Ok(target)
+        }
+    }
+}
+
+/// Split a Task `Resource` into the `resourceType` and `resource` AWS shows in task events.
+fn split_resource(resource: &str) -> (String, String) {
+    if let Some(rest) = resource.strip_prefix("arn:aws:states:::") {
+        if let Some((kind, action)) = rest.rsplit_once(':') {
+            return (kind.to_owned(), action.to_owned());
+        }
+        return (rest.to_owned(), String::new());
+    }
+    let service = resource.split(':').nth(2).unwrap_or_default();
+    (service.to_owned(), resource.to_owned())
+}
+
+/// A version-4 UUID from 128 random bits.
+fn uuid_from(a: u64, b: u64) -> String {
+    let bytes = ((a as u128) << 64 | b as u128).to_be_bytes();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}

@@ -1,0 +1,380 @@
+//! Execution history events, shaped exactly as AWS's GetExecutionHistory returns them.
+
+use serde_json::{json, Map, Value};
+
+/// One history event. `details` is rendered to AWS's JSON only when asked for, so a run
+/// that never reads its history pays little for it.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub id: u64,
+    pub previous_event_id: u64,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_ms: i64,
+    pub kind: EventKind,
+}
+
+/// What happened, with the data AWS records for it.
+#[derive(Clone, Debug)]
+pub enum EventKind {
+    ExecutionStarted {
+        input: String,
+        role_arn: String,
+    },
+    ExecutionSucceeded {
+        output: Value,
+    },
+    ExecutionFailed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    ExecutionTimedOut {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    StateEntered {
+        state_type: &'static str,
+        name: String,
+        input: Value,
+    },
+    StateExited {
+        state_type: &'static str,
+        name: String,
+        output: Value,
+        assigned: Option<Vec<(String, Value)>>,
+    },
+    /// `MapStateStarted`, `ParallelStateStarted` and their kin that carry no details.
+    Marker(&'static str),
+    MapStateStarted {
+        length: usize,
+    },
+    MapIteration {
+        event: &'static str,
+        index: usize,
+        name: String,
+    },
+    MapRunStarted {
+        map_run_arn: String,
+    },
+    TaskScheduled {
+        resource_type: String,
+        resource: String,
+        region: String,
+        parameters: Value,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    },
+    TaskStarted {
+        resource_type: String,
+        resource: String,
+    },
+    TaskSucceeded {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
+    TaskFailed {
+        resource_type: String,
+        resource: String,
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    TaskTimedOut {
+        resource_type: String,
+        resource: String,
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    EvaluationFailed {
+        error: String,
+        cause: String,
+        location: Option<String>,
+        state: String,
+    },
+}
+
+impl EventKind {
+    /// The `type` field.
+    pub fn type_name(&self) -> String {
+        match self {
+            EventKind::ExecutionStarted { .. } => "ExecutionStarted".into(),
+            EventKind::ExecutionSucceeded { .. } => "ExecutionSucceeded".into(),
+            EventKind::ExecutionFailed { .. } => "ExecutionFailed".into(),
+            EventKind::ExecutionTimedOut { .. } => "ExecutionTimedOut".into(),
+            EventKind::StateEntered { state_type, .. } => format!("{state_type}StateEntered"),
+            EventKind::StateExited { state_type, .. } => format!("{state_type}StateExited"),
+            EventKind::Marker(name) => (*name).into(),
+            EventKind::MapStateStarted { .. } => "MapStateStarted".into(),
+            EventKind::MapIteration { event, .. } => (*event).into(),
+            EventKind::MapRunStarted { .. } => "MapRunStarted".into(),
+            EventKind::TaskScheduled { .. } => "TaskScheduled".into(),
+            EventKind::TaskStarted { .. } => "TaskStarted".into(),
+            EventKind::TaskSucceeded { .. } => "TaskSucceeded".into(),
+            EventKind::TaskFailed { .. } => "TaskFailed".into(),
+            EventKind::TaskTimedOut { .. } => "TaskTimedOut".into(),
+            EventKind::EvaluationFailed { .. } => "EvaluationFailed".into(),
+        }
+    }
+
+    /// Whether later events point back at this one. AWS chains `previousEventId` through
+    /// the events of the running thread of states, but the closing events of a Map
+    /// iteration or a Map/Parallel state, and `ExecutionStarted`, are not pointed at.
+    pub(crate) fn advances_chain(&self) -> bool {
+        !matches!(
+            self,
+            EventKind::ExecutionStarted { .. }
+                | EventKind::MapIteration {
+                    event: "MapIterationSucceeded" | "MapIterationFailed" | "MapIterationAborted",
+                    ..
+                }
+                | EventKind::Marker("MapStateSucceeded" | "ParallelStateSucceeded")
+        )
+    }
+}
+
+/// Compact JSON text, as AWS writes payloads into history events.
+fn text(value: &Value) -> Value {
+    Value::String(value.to_string())
+}
+
+fn payload_details(key: &str, value: &Value) -> Vec<(String, Value)> {
+    vec![
+        (key.to_owned(), text(value)),
+        (format!("{key}Details"), json!({"truncated": false})),
+    ]
+}
+
+fn error_cause(error: &Option<String>, cause: &Option<String>) -> Map<String, Value> {
+    let mut map = Map::new();
+    if let Some(e) = error {
+        map.insert("error".into(), e.clone().into());
+    }
+    if let Some(c) = cause {
+        map.insert("cause".into(), c.clone().into());
+    }
+    map
+}
+
+impl Event {
+    /// The event as AWS's JSON, with `timestamp` rendered by `timestamp`.
+    pub fn to_json(&self, timestamp: impl Fn(i64) -> Value) -> Value {
+        let mut event = Map::new();
+        event.insert("timestamp".into(), timestamp(self.timestamp_ms));
+        event.insert("type".into(), self.kind.type_name().into());
+        event.insert("id".into(), self.id.into());
+        event.insert("previousEventId".into(), self.previous_event_id.into());
+        let details: Option<(&str, Map<String, Value>)> = match &self.kind {
+            EventKind::ExecutionStarted { input, role_arn } => Some((
+                "executionStartedEventDetails",
+                [
+                    ("input".to_owned(), Value::String(input.clone())),
+                    ("inputDetails".to_owned(), json!({"truncated": false})),
+                    ("roleArn".to_owned(), role_arn.clone().into()),
+                ]
+                .into_iter()
+                .collect(),
+            )),
+            EventKind::ExecutionSucceeded { output } => Some((
+                "executionSucceededEventDetails",
+                payload_details("output", output).into_iter().collect(),
+            )),
+            EventKind::ExecutionFailed { error, cause } => {
+                Some(("executionFailedEventDetails", error_cause(error, cause)))
+            }
+            EventKind::ExecutionTimedOut { error, cause } => {
+                Some(("executionTimedOutEventDetails", error_cause(error, cause)))
+            }
+            EventKind::StateEntered { name, input, .. } => {
+                let mut map: Map<String, Value> =
+                    payload_details("input", input).into_iter().collect();
+                map.insert("name".into(), name.clone().into());
+                Some(("stateEnteredEventDetails", map))
+            }
+            EventKind::StateExited {
+                name,
+                output,
+                assigned,
+                ..
+            } => {
+                let mut map = Map::new();
+                map.insert("name".into(), name.clone().into());
+                map.extend(payload_details("output", output));
+                if let Some(vars) = assigned {
+                    let vars: Map<String, Value> =
+                        vars.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+                    map.insert("assignedVariables".into(), Value::Object(vars));
+                    map.insert(
+                        "assignedVariablesDetails".into(),
+                        json!({"truncated": false}),
+                    );
+                }
+                Some(("stateExitedEventDetails", map))
+            }
+            EventKind::Marker(_) => None,
+            EventKind::MapStateStarted { length } => Some((
+                "mapStateStartedEventDetails",
+                [("length".to_owned(), Value::from(*length))]
+                    .into_iter()
+                    .collect(),
+            )),
+            EventKind::MapIteration { event, index, name } => {
+                let key = match *event {
+                    "MapIterationStarted" => "mapIterationStartedEventDetails",
+                    "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
+                    "MapIterationFailed" => "mapIterationFailedEventDetails",
+                    _ => "mapIterationAbortedEventDetails",
+                };
+                Some((
+                    key,
+                    [
+                        ("index".to_owned(), Value::from(*index)),
+                        ("name".to_owned(), name.clone().into()),
+                    ]
+                    .into_iter()
+                    .collect(),
+                ))
+            }
+            EventKind::MapRunStarted { map_run_arn } => Some((
+                "mapRunStartedEventDetails",
+                [("mapRunArn".to_owned(), map_run_arn.clone().into())]
+                    .into_iter()
+                    .collect(),
+            )),
+            EventKind::TaskScheduled {
+                resource_type,
+                resource,
+                region,
+                parameters,
+                timeout,
+                heartbeat,
+            } => {
+                let mut map = Map::new();
+                map.insert("resourceType".into(), resource_type.clone().into());
+                map.insert("resource".into(), resource.clone().into());
+                map.insert("region".into(), region.clone().into());
+                map.insert("parameters".into(), text(parameters));
+                if let Some(t) = timeout {
+                    map.insert("timeoutInSeconds".into(), (*t).into());
+                }
+                if let Some(h) = heartbeat {
+                    map.insert("heartbeatInSeconds".into(), (*h).into());
+                }
+                Some(("taskScheduledEventDetails", map))
+            }
+            EventKind::TaskStarted {
+                resource_type,
+                resource,
+            } => Some((
+                "taskStartedEventDetails",
+                [
+                    ("resourceType".to_owned(), resource_type.clone().into()),
+                    ("resource".to_owned(), resource.clone().into()),
+                ]
+                .into_iter()
+                .collect(),
+            )),
+            EventKind::TaskSucceeded {
+                resource_type,
+                resource,
+                output,
+            } => {
+                let mut map = Map::new();
+                map.insert("resourceType".into(), resource_type.clone().into());
+                map.insert("resource".into(), resource.clone().into());
+                map.extend(payload_details("output", output));
+                Some(("taskSucceededEventDetails", map))
+            }
+            EventKind::TaskFailed {
+                resource_type,
+                resource,
+                error,
+                cause,
+            } => {
+                let mut map = error_cause(error, cause);
+                map.insert("resourceType".into(), resource_type.clone().into());
+                map.insert("resource".into(), resource.clone().into());
+                Some(("taskFailedEventDetails", map))
+            }
+            EventKind::TaskTimedOut {
+                resource_type,
+                resource,
+                error,
+                cause,
+            } => {
+                let mut map = error_cause(error, cause);
+                map.insert("resourceType".into(), resource_type.clone().into());
+                map.insert("resource".into(), resource.clone().into());
+                Some(("taskTimedOutEventDetails", map))
+            }
+            EventKind::EvaluationFailed {
+                error,
+                cause,
+                location,
+                state,
+            } => {
+                let mut map = Map::new();
+                map.insert("error".into(), error.clone().into());
+                map.insert("cause".into(), cause.clone().into());
+                if let Some(l) = location {
+                    map.insert("location".into(), l.clone().into());
+                }
+                map.insert("state".into(), state.clone().into());
+                Some(("evaluationFailedEventDetails", map))
+            }
+        };
+        if let Some((key, map)) = details {
+            event.insert(key.into(), Value::Object(map));
+        }
+        Value::Object(event)
+    }
+}
+
+/// The events of one execution, and the id the next event will point back at.
+#[derive(Debug, Default)]
+pub struct History {
+    events: Vec<Event>,
+    chain: u64,
+    /// When false, events are counted but not kept (benchmarks, express runs nobody reads).
+    pub keep: bool,
+    count: u64,
+}
+
+impl History {
+    pub fn new(keep: bool) -> History {
+        History {
+            keep,
+            ..History::default()
+        }
+    }
+
+    /// Append an event; returns its id.
+    pub fn push(&mut self, timestamp_ms: i64, kind: EventKind) -> u64 {
+        self.count += 1;
+        let id = self.count;
+        let advances = kind.advances_chain();
+        if self.keep {
+            self.events.push(Event {
+                id,
+                previous_event_id: self.chain,
+                timestamp_ms,
+                kind,
+            });
+        }
+        if advances {
+            self.chain = id;
+        }
+        id
+    }
+
+    /// The id of the last event appended.
+    pub fn last_id(&self) -> u64 {
+        self.count
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn into_events(self) -> Vec<Event> {
+        self.events
+    }
+}
