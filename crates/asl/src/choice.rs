@@ -152,52 +152,28 @@ impl Test {
             Test::StringEquals(op) => string_cmp(value, op, scope)?.is_some_and(|o| o.is_eq()),
             Test::StringLessThan(op) => string_cmp(value, op, scope)?.is_some_and(|o| o.is_lt()),
             Test::StringGreaterThan(op) => string_cmp(value, op, scope)?.is_some_and(|o| o.is_gt()),
-            Test::StringLessThanEquals(op) => {
-                string_cmp(value, op, scope)?.is_some_and(|o| o.is_le())
-            }
-            Test::StringGreaterThanEquals(op) => {
-                string_cmp(value, op, scope)?.is_some_and(|o| o.is_ge())
-            }
-            Test::StringMatches(pattern) => {
-                value.as_str().is_some_and(|s| string_matches(s, pattern))
-            }
+            Test::StringLessThanEquals(op) => string_cmp(value, op, scope)?.is_some_and(|o| o.is_le()),
+            Test::StringGreaterThanEquals(op) => string_cmp(value, op, scope)?.is_some_and(|o| o.is_ge()),
+            Test::StringMatches(pattern) => value.as_str().is_some_and(|s| string_matches(s, pattern)),
             Test::NumericEquals(op) => numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_eq()),
             Test::NumericLessThan(op) => numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_lt()),
-            Test::NumericGreaterThan(op) => {
-                numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_gt())
-            }
-            Test::NumericLessThanEquals(op) => {
-                numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_le())
-            }
-            Test::NumericGreaterThanEquals(op) => {
-                numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_ge())
-            }
+            Test::NumericGreaterThan(op) => numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_gt()),
+            Test::NumericLessThanEquals(op) => numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_le()),
+            Test::NumericGreaterThanEquals(op) => numeric_cmp(value, op, scope)?.is_some_and(|o| o.is_ge()),
             Test::BooleanEquals(op) => {
                 let rhs = operand(op, scope, Value::as_bool)?;
                 matches!((value.as_bool(), rhs), (Some(a), Some(b)) if a == b)
             }
-            Test::TimestampEquals(op) => {
-                timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_eq())
-            }
-            Test::TimestampLessThan(op) => {
-                timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_lt())
-            }
-            Test::TimestampGreaterThan(op) => {
-                timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_gt())
-            }
-            Test::TimestampLessThanEquals(op) => {
-                timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_le())
-            }
-            Test::TimestampGreaterThanEquals(op) => {
-                timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_ge())
-            }
+            Test::TimestampEquals(op) => timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_eq()),
+            Test::TimestampLessThan(op) => timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_lt()),
+            Test::TimestampGreaterThan(op) => timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_gt()),
+            Test::TimestampLessThanEquals(op) => timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_le()),
+            Test::TimestampGreaterThanEquals(op) => timestamp_cmp(value, op, scope)?.is_some_and(|o| o.is_ge()),
             Test::IsNull(expected) => value.is_null() == *expected,
             Test::IsNumeric(expected) => value.is_number() == *expected,
             Test::IsString(expected) => value.is_string() == *expected,
             Test::IsBoolean(expected) => value.is_boolean() == *expected,
-            Test::IsTimestamp(expected) => {
-                value.as_str().is_some_and(|s| parse_timestamp(s).is_some()) == *expected
-            }
+            Test::IsTimestamp(expected) => value.as_str().is_some_and(|s| parse_timestamp(s).is_some()) == *expected,
             Test::IsPresent(_) => unreachable!("handled above"),
         })
     }
@@ -223,11 +199,7 @@ fn operand<T: Clone>(
     }
 }
 
-fn string_cmp(
-    value: &Value,
-    op: &Operand<String>,
-    scope: &dyn Scope,
-) -> Result<Option<std::cmp::Ordering>, Failure> {
+fn string_cmp(value: &Value, op: &Operand<String>, scope: &dyn Scope) -> Result<Option<std::cmp::Ordering>, Failure> {
     let rhs = operand(op, scope, |v| v.as_str().map(str::to_owned))?;
     Ok(match (value.as_str(), rhs) {
         (Some(a), Some(b)) => Some(a.cmp(b.as_str())),
@@ -235,11 +207,7 @@ fn string_cmp(
     })
 }
 
-fn numeric_cmp(
-    value: &Value,
-    op: &Operand<f64>,
-    scope: &dyn Scope,
-) -> Result<Option<std::cmp::Ordering>, Failure> {
+fn numeric_cmp(value: &Value, op: &Operand<f64>, scope: &dyn Scope) -> Result<Option<std::cmp::Ordering>, Failure> {
     let rhs = operand(op, scope, Value::as_f64)?;
     Ok(match (value.as_f64(), rhs) {
         (Some(a), Some(b)) => a.partial_cmp(&b),
@@ -340,11 +308,7 @@ mod tests {
             ("", "x", false),
         ];
         for (pattern, text, expected) in cases {
-            assert_eq!(
-                string_matches(text, pattern),
-                expected,
-                "{pattern} ~ {text}"
-            );
+            assert_eq!(string_matches(text, pattern), expected, "{pattern} ~ {text}");
         }
     }
 

@@ -35,13 +35,9 @@ impl Failure {
     /// every error a task raises except `States.Timeout`.
     pub fn matches(&self, error_equals: &[String]) -> bool {
         error_equals.iter().any(|name| match name.as_str() {
-            names::ALL => !matches!(
-                self.error.as_str(),
-                names::DATA_LIMIT_EXCEEDED | names::RUNTIME
-            ),
+            names::ALL => !matches!(self.error.as_str(), names::DATA_LIMIT_EXCEEDED | names::RUNTIME),
             names::TASK_FAILED => {
-                self.error == names::TASK_FAILED
-                    || !(self.error.starts_with("States.") || self.error == names::TIMEOUT)
+                self.error == names::TASK_FAILED || !(self.error.starts_with("States.") || self.error == names::TIMEOUT)
             }
             other => other == self.error,
         })

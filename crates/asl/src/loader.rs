@@ -94,11 +94,7 @@ pub fn load_text(text: &str) -> Result<StateMachine, Vec<Diagnostic>> {
 pub fn load(definition: &Value) -> Result<StateMachine, Vec<Diagnostic>> {
     let mut loader = Loader::default();
     let machine = loader.machine(definition, "", None, true);
-    if loader
-        .diagnostics
-        .iter()
-        .any(|d| d.severity == Severity::Error)
-    {
+    if loader.diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(loader.diagnostics);
     }
     machine.ok_or(loader.diagnostics)
@@ -246,9 +242,7 @@ const JSONPATH_ONLY: &[&str] = &[
 ];
 const JSONATA_ONLY: &[&str] = &["Arguments", "Output", "Items"];
 
-const STATE_TYPES: &[&str] = &[
-    "Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map",
-];
+const STATE_TYPES: &[&str] = &["Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map"];
 
 fn is_jsonata_expression(text: &str) -> bool {
     text.starts_with("{%") && text.ends_with("%}") && text.len() >= 4
@@ -296,10 +290,7 @@ impl Loader {
             .filter(|f| !obj.contains_key(*f))
             .collect();
         if !missing.is_empty() {
-            self.schema(
-                at,
-                format!("These fields are required: [{}]", missing.join(", ")),
-            );
+            self.schema(at, format!("These fields are required: [{}]", missing.join(", ")));
             return None;
         }
         let comment = self.opt_string(obj, "Comment", at);
@@ -329,11 +320,7 @@ impl Loader {
             self.schema(&states_at, "Value cannot be empty");
             return None;
         }
-        let names: HashMap<&str, usize> = states_obj
-            .keys()
-            .enumerate()
-            .map(|(i, k)| (k.as_str(), i))
-            .collect();
+        let names: HashMap<&str, usize> = states_obj.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
         let start_name = match obj.get("StartAt").and_then(Value::as_str) {
             Some(s) => s,
             None => {
@@ -356,10 +343,7 @@ impl Loader {
         for (name, state) in states_obj {
             let state_at = format!("{states_at}/{}", escape_pointer(name));
             if name.is_empty() || name.chars().count() > 80 {
-                self.schema(
-                    &state_at,
-                    "State names must be between 1 and 80 characters long",
-                );
+                self.schema(&state_at, "State names must be between 1 and 80 characters long");
             }
             if let Some(state) = self.state(name, state, &state_at, language, &names) {
                 states.push(state);
@@ -441,7 +425,10 @@ impl Loader {
             Some("JSONPath") => Some(QueryLanguage::JsonPath),
             Some("JSONata") => Some(QueryLanguage::Jsonata),
             _ => {
-                self.schema(at, "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]");
+                self.schema(
+                    at,
+                    "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
+                );
                 None
             }
         }
@@ -516,15 +503,10 @@ impl Loader {
                 None
             }
             (None, None) => {
-                self.schema(
-                    at,
-                    "No transition found: one of 'Next' or 'End' is required",
-                );
+                self.schema(at, "No transition found: one of 'Next' or 'End' is required");
                 None
             }
-            (Some(Value::String(n)), None) => self
-                .target(n, names, &format!("{at}/Next"))
-                .map(Transition::Next),
+            (Some(Value::String(n)), None) => self.target(n, names, &format!("{at}/Next")).map(Transition::Next),
             (Some(_), None) => {
                 self.schema(
                     &format!("{at}/Next"),
@@ -534,10 +516,7 @@ impl Loader {
             }
             (None, Some(Value::Bool(true))) => Some(Transition::End),
             (None, Some(_)) => {
-                self.schema(
-                    &format!("{at}/End"),
-                    "The value for the field 'End' must be true",
-                );
+                self.schema(&format!("{at}/End"), "The value for the field 'End' must be true");
                 None
             }
         }
@@ -575,21 +554,19 @@ impl Loader {
             Some(v) => {
                 let l = self.query_language(v, &format!("{at}/QueryLanguage"))?;
                 if machine_language == QueryLanguage::Jsonata && l == QueryLanguage::JsonPath {
-                    self.schema(at, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
+                    self.schema(
+                        at,
+                        "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+                    );
                 }
                 l
             }
         };
         let mut allowed: Vec<&str> = vec!["Type", "Comment"];
-        allowed.extend(
-            allowed_fields(type_name)
-                .iter()
-                .copied()
-                .filter(|f| match language {
-                    QueryLanguage::JsonPath => !JSONATA_ONLY.contains(f),
-                    QueryLanguage::Jsonata => !JSONPATH_ONLY.contains(f),
-                }),
-        );
+        allowed.extend(allowed_fields(type_name).iter().copied().filter(|f| match language {
+            QueryLanguage::JsonPath => !JSONATA_ONLY.contains(f),
+            QueryLanguage::Jsonata => !JSONPATH_ONLY.contains(f),
+        }));
         self.unknown_fields(obj, &allowed, at);
 
         let input_path = self.optional_path(obj, "InputPath", at);
@@ -631,12 +608,7 @@ impl Loader {
         })
     }
 
-    fn optional_path(
-        &mut self,
-        obj: &JsonMap<String, Value>,
-        key: &str,
-        at: &str,
-    ) -> Option<Option<Path>> {
+    fn optional_path(&mut self, obj: &JsonMap<String, Value>, key: &str, at: &str) -> Option<Option<Path>> {
         match obj.get(key)? {
             Value::Null => Some(None),
             Value::String(s) => match Path::parse(s) {
@@ -735,7 +707,8 @@ impl Loader {
 
     /// The value of a `key.$` member: a path or an intrinsic call.
     fn dynamic_value(&mut self, key: &str, value: &Value, at: &str) -> Template {
-        let message = format!("The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call");
+        let message =
+            format!("The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call");
         let Some(text) = value.as_str() else {
             self.schema(at, message);
             return Template::Literal(Value::Null);
@@ -776,21 +749,12 @@ impl Loader {
         let path_key = format!("{key}Path");
         match (obj.get(key), obj.get(&path_key)) {
             (Some(_), Some(_)) => {
-                self.schema(
-                    at,
-                    format!("Only one of '{key}' or '{path_key}' can be specified"),
-                );
+                self.schema(at, format!("Only one of '{key}' or '{path_key}' can be specified"));
                 None
             }
-            (Some(Value::String(s)), None)
-                if language == QueryLanguage::Jsonata && is_jsonata_expression(s) =>
-            {
-                Some(Dynamic::Expression(self.template(
-                    &Value::String(s.clone()),
-                    &format!("{at}/{key}"),
-                    language,
-                )))
-            }
+            (Some(Value::String(s)), None) if language == QueryLanguage::Jsonata && is_jsonata_expression(s) => Some(
+                Dynamic::Expression(self.template(&Value::String(s.clone()), &format!("{at}/{key}"), language)),
+            ),
             (Some(v), None) => match v.as_u64() {
                 Some(n) => Some(Dynamic::Literal(n)),
                 None => {
@@ -801,9 +765,7 @@ impl Loader {
                     None
                 }
             },
-            (None, Some(Value::String(s))) => {
-                self.reference_path(s, &path_key, at).map(Dynamic::Path)
-            }
+            (None, Some(Value::String(s))) => self.reference_path(s, &path_key, at).map(Dynamic::Path),
             (None, Some(_)) => {
                 self.schema(
                     &format!("{at}/{path_key}"),
@@ -823,15 +785,9 @@ impl Loader {
         if list.is_empty() {
             self.schema(&format!("{at}/ErrorEquals"), "Value cannot be empty");
         }
-        let names: Vec<String> = list
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let names: Vec<String> = list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
         if names.len() != list.len() {
-            self.schema(
-                &format!("{at}/ErrorEquals"),
-                "Expected value of type 'String'",
-            );
+            self.schema(&format!("{at}/ErrorEquals"), "Expected value of type 'String'");
         }
         if names.iter().any(|n| n == names::ALL) && names.len() > 1 {
             self.schema(
@@ -883,10 +839,7 @@ impl Loader {
             );
             let error_equals = self.error_equals(r, &entry_at);
             if error_equals.iter().any(|n| n == names::ALL) && i + 1 != list.len() {
-                self.schema(
-                    &entry_at,
-                    "'States.ALL' must be the last retrier in 'Retry'",
-                );
+                self.schema(&entry_at, "'States.ALL' must be the last retrier in 'Retry'");
             }
             let interval_seconds = self.opt_u64(r, "IntervalSeconds", &entry_at).unwrap_or(1);
             if interval_seconds == 0 || interval_seconds > 99_999_999 {
@@ -910,9 +863,7 @@ impl Loader {
                 );
             }
             let max_delay_seconds = self.opt_u64(r, "MaxDelaySeconds", &entry_at);
-            if matches!(max_delay_seconds, Some(0))
-                || max_delay_seconds.is_some_and(|d| d > 31_622_400)
-            {
+            if matches!(max_delay_seconds, Some(0)) || max_delay_seconds.is_some_and(|d| d > 31_622_400) {
                 self.schema(
                     &format!("{entry_at}/MaxDelaySeconds"),
                     "The value for the field 'MaxDelaySeconds' must be between 1 and 31622400",
@@ -966,18 +917,13 @@ impl Loader {
                 continue;
             };
             let allowed: &[&str] = match language {
-                QueryLanguage::JsonPath => {
-                    &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"]
-                }
+                QueryLanguage::JsonPath => &["ErrorEquals", "Next", "ResultPath", "Comment", "Assign"],
                 QueryLanguage::Jsonata => &["ErrorEquals", "Next", "Output", "Comment", "Assign"],
             };
             self.unknown_fields(c, allowed, &entry_at);
             let error_equals = self.error_equals(c, &entry_at);
             if error_equals.iter().any(|n| n == names::ALL) && i + 1 != list.len() {
-                self.schema(
-                    &entry_at,
-                    "'States.ALL' must be the last catcher in 'Catch'",
-                );
+                self.schema(&entry_at, "'States.ALL' must be the last catcher in 'Catch'");
             }
             let Some(next_name) = c.get("Next").and_then(Value::as_str) else {
                 self.schema(&entry_at, "These fields are required: [Next]");
@@ -1005,18 +951,12 @@ impl Loader {
     }
 
     /// `Parameters` in JSONPath states, `Arguments` in JSONata ones.
-    fn parameters(
-        &mut self,
-        obj: &JsonMap<String, Value>,
-        at: &str,
-        language: QueryLanguage,
-    ) -> Option<Template> {
+    fn parameters(&mut self, obj: &JsonMap<String, Value>, at: &str, language: QueryLanguage) -> Option<Template> {
         let key = match language {
             QueryLanguage::JsonPath => "Parameters",
             QueryLanguage::Jsonata => "Arguments",
         };
-        obj.get(key)
-            .map(|v| self.template(v, &format!("{at}/{key}"), language))
+        obj.get(key).map(|v| self.template(v, &format!("{at}/{key}"), language))
     }
 
     fn task(
@@ -1179,10 +1119,7 @@ impl Loader {
             }
         }
         allowed.push("Variable");
-        let operators: Vec<&String> = c
-            .keys()
-            .filter(|k| OPERATORS.contains(&k.as_str()))
-            .collect();
+        let operators: Vec<&String> = c.keys().filter(|k| OPERATORS.contains(&k.as_str())).collect();
         allowed.extend(operators.iter().map(|s| s.as_str()));
         self.unknown_fields(c, &allowed, at);
         let Some(variable_text) = c.get("Variable").and_then(Value::as_str) else {
@@ -1191,10 +1128,7 @@ impl Loader {
         };
         let variable = self.reference_path(variable_text, "Variable", at)?;
         let [op] = operators.as_slice() else {
-            self.schema(
-                at,
-                "A choice rule must have exactly one comparison operator",
-            );
+            self.schema(at, "A choice rule must have exactly one comparison operator");
             return None;
         };
         let value = &c[op.as_str()];
@@ -1204,10 +1138,7 @@ impl Loader {
 
     fn test(&mut self, op: &str, value: &Value, at: &str) -> Option<Test> {
         let type_error = |this: &mut Self, expected: &str| {
-            this.schema(
-                at,
-                format!("Expected value of type '{expected}' for field '{op}'"),
-            );
+            this.schema(at, format!("Expected value of type '{expected}' for field '{op}'"));
         };
         if let Some(base) = op.strip_suffix("Path") {
             let Some(text) = value.as_str() else {
@@ -1219,9 +1150,7 @@ impl Loader {
                 Err(e) => {
                     self.schema(
                         at,
-                        format!(
-                            "The value for the field '{op}' must be a valid ReferencePath: {e}"
-                        ),
+                        format!("The value for the field '{op}' must be a valid ReferencePath: {e}"),
                     );
                     return None;
                 }
@@ -1242,9 +1171,7 @@ impl Loader {
                 "TimestampLessThan" => Test::TimestampLessThan(Operand::Path(path)),
                 "TimestampGreaterThan" => Test::TimestampGreaterThan(Operand::Path(path)),
                 "TimestampLessThanEquals" => Test::TimestampLessThanEquals(Operand::Path(path)),
-                "TimestampGreaterThanEquals" => {
-                    Test::TimestampGreaterThanEquals(Operand::Path(path))
-                }
+                "TimestampGreaterThanEquals" => Test::TimestampGreaterThanEquals(Operand::Path(path)),
                 _ => return None,
             });
         }
@@ -1323,45 +1250,33 @@ impl Loader {
             .filter(|k| obj.contains_key(*k))
             .collect();
         if given.len() != 1 {
-            self.schema(at, "A Wait state must have exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'");
+            self.schema(
+                at,
+                "A Wait state must have exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'",
+            );
             return None;
         }
         let wait_for = match given[0] {
-            "Seconds" | "SecondsPath" => {
-                WaitFor::Seconds(self.dynamic_u64(obj, "Seconds", at, language)?)
-            }
+            "Seconds" | "SecondsPath" => WaitFor::Seconds(self.dynamic_u64(obj, "Seconds", at, language)?),
             "Timestamp" => {
                 let value = &obj["Timestamp"];
                 match value.as_str() {
-                    Some(s) if language == QueryLanguage::Jsonata && is_jsonata_expression(s) => {
-                        WaitFor::Timestamp(Dynamic::Expression(self.template(
-                            value,
-                            &format!("{at}/Timestamp"),
-                            language,
-                        )))
-                    }
+                    Some(s) if language == QueryLanguage::Jsonata && is_jsonata_expression(s) => WaitFor::Timestamp(
+                        Dynamic::Expression(self.template(value, &format!("{at}/Timestamp"), language)),
+                    ),
                     Some(s) if crate::choice::parse_timestamp(s).is_some() => {
                         WaitFor::Timestamp(Dynamic::Literal(s.to_owned()))
                     }
-                    Some(s) if language == QueryLanguage::Jsonata => {
-                        WaitFor::Timestamp(Dynamic::Literal(s.to_owned()))
-                    }
+                    Some(s) if language == QueryLanguage::Jsonata => WaitFor::Timestamp(Dynamic::Literal(s.to_owned())),
                     _ => {
-                        self.schema(
-                            &format!("{at}/Timestamp"),
-                            "String does not match RFC3339 timestamp",
-                        );
+                        self.schema(&format!("{at}/Timestamp"), "String does not match RFC3339 timestamp");
                         return None;
                     }
                 }
             }
             _ => {
                 let text = obj["TimestampPath"].as_str().unwrap_or_default();
-                WaitFor::Timestamp(Dynamic::Path(self.reference_path(
-                    text,
-                    "TimestampPath",
-                    at,
-                )?))
+                WaitFor::Timestamp(Dynamic::Path(self.reference_path(text, "TimestampPath", at)?))
             }
         };
         Some(Wait {
@@ -1370,29 +1285,18 @@ impl Loader {
         })
     }
 
-    fn text(
-        &mut self,
-        obj: &JsonMap<String, Value>,
-        key: &str,
-        at: &str,
-        language: QueryLanguage,
-    ) -> Option<Text> {
+    fn text(&mut self, obj: &JsonMap<String, Value>, key: &str, at: &str, language: QueryLanguage) -> Option<Text> {
         let path_key = format!("{key}Path");
         match (obj.get(key), obj.get(&path_key)) {
             (Some(_), Some(_)) => {
-                self.schema(
-                    at,
-                    format!("Only one of '{key}' or '{path_key}' can be specified"),
-                );
+                self.schema(at, format!("Only one of '{key}' or '{path_key}' can be specified"));
                 None
             }
-            (Some(Value::String(s)), None) => Some(
-                if language == QueryLanguage::Jsonata && is_jsonata_expression(s) {
-                    Text::Expression(self.template(&obj[key], &format!("{at}/{key}"), language))
-                } else {
-                    Text::Literal(s.clone())
-                },
-            ),
+            (Some(Value::String(s)), None) => Some(if language == QueryLanguage::Jsonata && is_jsonata_expression(s) {
+                Text::Expression(self.template(&obj[key], &format!("{at}/{key}"), language))
+            } else {
+                Text::Literal(s.clone())
+            }),
             (Some(_), None) => {
                 self.schema(
                     &format!("{at}/{key}"),
@@ -1413,7 +1317,10 @@ impl Loader {
                     match Path::parse(s) {
                         Ok(p) => Some(Text::Path(p)),
                         Err(e) => {
-                            self.schema(&format!("{at}/{path_key}"), format!("The value for the field '{path_key}' must be a valid JSONPath: {e}"));
+                            self.schema(
+                                &format!("{at}/{path_key}"),
+                                format!("The value for the field '{path_key}' must be a valid JSONPath: {e}"),
+                            );
                             None
                         }
                     }
@@ -1491,10 +1398,7 @@ impl Loader {
         let transition = self.transition(obj, at, names);
         let (processor_key, legacy) = match (obj.get("ItemProcessor"), obj.get("Iterator")) {
             (Some(_), Some(_)) => {
-                self.schema(
-                    at,
-                    "Only one of 'ItemProcessor' or 'Iterator' can be specified",
-                );
+                self.schema(at, "Only one of 'ItemProcessor' or 'Iterator' can be specified");
                 return None;
             }
             (Some(_), None) => ("ItemProcessor", false),
@@ -1513,26 +1417,23 @@ impl Loader {
                     None | Some("INLINE") => MapMode::Inline,
                     Some("DISTRIBUTED") => MapMode::Distributed,
                     Some(_) => {
-                        self.schema(&format!("{processor_at}/ProcessorConfig/Mode"), "The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]");
+                        self.schema(
+                            &format!("{processor_at}/ProcessorConfig/Mode"),
+                            "The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
+                        );
                         MapMode::Inline
                     }
                 };
                 (
                     mode,
-                    config
-                        .get("ExecutionType")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
+                    config.get("ExecutionType").and_then(Value::as_str).map(str::to_owned),
                 )
             }
         };
         let processor = self.machine(processor_value, &processor_at, Some(language), false);
 
         if obj.contains_key("Parameters") && obj.contains_key("ItemSelector") {
-            self.schema(
-                at,
-                "Only one of 'Parameters' or 'ItemSelector' can be specified",
-            );
+            self.schema(at, "Only one of 'Parameters' or 'ItemSelector' can be specified");
         }
         let item_selector = ["ItemSelector", "Parameters"]
             .into_iter()
@@ -1563,9 +1464,7 @@ impl Loader {
             obj.get("ToleratedFailurePercentage"),
             obj.get("ToleratedFailurePercentagePath"),
         ) {
-            (Some(Value::String(s)), None)
-                if language == QueryLanguage::Jsonata && is_jsonata_expression(s) =>
-            {
+            (Some(Value::String(s)), None) if language == QueryLanguage::Jsonata && is_jsonata_expression(s) => {
                 Some(Dynamic::Expression(self.template(
                     &obj["ToleratedFailurePercentage"],
                     &format!("{at}/ToleratedFailurePercentage"),
@@ -1575,7 +1474,10 @@ impl Loader {
             (Some(v), None) => match v.as_f64() {
                 Some(p) if (0.0..=100.0).contains(&p) => Some(Dynamic::Literal(p)),
                 _ => {
-                    self.schema(&format!("{at}/ToleratedFailurePercentage"), "The value for the field 'ToleratedFailurePercentage' must be between 0 and 100");
+                    self.schema(
+                        &format!("{at}/ToleratedFailurePercentage"),
+                        "The value for the field 'ToleratedFailurePercentage' must be between 0 and 100",
+                    );
                     None
                 }
             },
@@ -1584,7 +1486,10 @@ impl Loader {
                 .map(Dynamic::Path),
             (None, None) => None,
             _ => {
-                self.schema(at, "Only one of 'ToleratedFailurePercentage' or 'ToleratedFailurePercentagePath' can be specified");
+                self.schema(
+                    at,
+                    "Only one of 'ToleratedFailurePercentage' or 'ToleratedFailurePercentagePath' can be specified",
+                );
                 None
             }
         };

@@ -28,10 +28,7 @@ fn parse_steps(text: &str) -> Result<(Root, Vec<Step>), PathError> {
     let (root, rest) = if let Some(r) = text.strip_prefix("$$") {
         (Root::Context, r)
     } else if let Some(r) = text.strip_prefix('$') {
-        let n: String = r
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
+        let n: String = r.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
         if n.is_empty() {
             (Root::Input, r)
         } else {
@@ -56,10 +53,7 @@ fn parse_steps(text: &str) -> Result<(Root, Vec<Step>), PathError> {
             steps.push(Step::Key(rest[s..j].into()));
             i = j;
         } else if b[i] == b'[' {
-            let j = rest[i..]
-                .find(']')
-                .ok_or_else(|| PathError::Syntax(text.into()))?
-                + i;
+            let j = rest[i..].find(']').ok_or_else(|| PathError::Syntax(text.into()))? + i;
             let inner = &rest[i + 1..j];
             if let Ok(n) = inner.parse() {
                 steps.push(Step::Index(n))

@@ -90,9 +90,11 @@ impl Template {
                 }
                 Ok(Value::Object(map))
             }
-            Template::Array(items) => {
-                items.iter().map(|t| t.evaluate(scope)).collect::<Result<Vec<_>, _>>().map(Value::Array)
-            }
+            Template::Array(items) => items
+                .iter()
+                .map(|t| t.evaluate(scope))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
             Template::Path { field, path } => select(scope, path).map_err(|_| {
                 Failure::runtime(format!(
                     "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",

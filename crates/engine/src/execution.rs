@@ -134,6 +134,7 @@ pub async fn run(
         execution_input: input.clone(),
         start_time: iso_millis(start_ms),
         transitions: Cell::new(0),
+        first_input_text: RefCell::new(Some(spec.input_text.clone())),
     };
     run.emit(
         true,
@@ -156,12 +157,7 @@ pub async fn run(
     };
     let (status, output, error, cause) = match result {
         Ok(output) => {
-            run.emit(
-                true,
-                EventKind::ExecutionSucceeded {
-                    output: output.clone(),
-                },
-            );
+            run.emit(true, EventKind::ExecutionSucceeded { output: output.clone() });
             (Status::Succeeded, Some(output), None, None)
         }
         Err(Ending::Failed(f)) => {
@@ -251,6 +247,8 @@ struct Run<'a> {
     execution_input: Value,
     start_time: String,
     transitions: Cell<u64>,
+    /// The input text, until the first state's entered event takes it.
+    first_input_text: RefCell<Option<String>>,
 }
 
 /// The [`Scope`] of one state: its input, the lazily built Context object and variables.
@@ -387,40 +385,44 @@ impl<'a> Run<'a> {
     /// Prefix a runtime error with the state it happened in, as AWS words it.
     fn located(failure: Failure, state: &State, entered_id: u64) -> Failure {
         match failure.cause {
-            Some(cause) if failure.error == names::RUNTIME || failure.error == names::QUERY_EVALUATION_ERROR => Failure {
+            Some(cause) if failure.error == names::RUNTIME || failure.error == names::QUERY_EVALUATION_ERROR => {
+                Failure {
+                    error: failure.error,
+                    cause: Some(format!(
+                        "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
+                        state.name, entered_id, cause
+                    )),
+                }
+            }
+            cause => Failure {
                 error: failure.error,
-                cause: Some(format!(
-                    "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
-                    state.name, entered_id, cause
-                )),
+                cause,
             },
-            cause => Failure { error: failure.error, cause },
         }
     }
 
-    async fn run_state(
-        &self,
-        state: &State,
-        raw_input: Value,
-        frame: &Rc<Frame>,
-    ) -> Result<Completed, Failure> {
+    async fn run_state(&self, state: &State, raw_input: Value, frame: &Rc<Frame>) -> Result<Completed, Failure> {
         self.transitions.set(self.transitions.get() + 1);
         let record = frame.record;
         let state_type = state.kind.type_name();
         let entered_ms = self.now();
+        let input_text = self.first_input_text.borrow_mut().take();
         let entered_id = self.emit(
             record,
-            EventKind::StateEntered {
-                state_type,
-                name: state.name.clone(),
-                input: raw_input.clone(),
-            },
+            EventKind::StateEntered { state_type, name: state.name.clone(), input: raw_input.clone(), input_text },
         );
-        let result = self
-            .state_body(state, raw_input, frame, entered_ms, entered_id)
-            .await;
+        let result = self.state_body(state, raw_input, frame, entered_ms, entered_id).await;
         match result {
             Ok((completed, assigned)) => {
+                if exceeds(&completed.output, self.options.max_payload_bytes) {
+                    return Err(Failure::new(
+                        names::DATA_LIMIT_EXCEEDED,
+                        format!(
+                            "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                            state.name
+                        ),
+                    ));
+                }
                 if !matches!(state.kind, StateKind::Fail(_)) {
                     self.emit(
                         record,
@@ -439,31 +441,25 @@ impl<'a> Run<'a> {
     }
 
     /// Apply `InputPath`.
-    fn effective_input(&self, state: &State, raw: &Value) -> Result<Value, Failure> {
+    fn effective_input(&self, state: &State, raw: &Value, frame: &Frame) -> Result<Value, Failure> {
         match &state.input_path {
             None => Ok(raw.clone()),
             Some(None) => Ok(Value::Object(JsonMap::new())),
-            Some(Some(path)) => self.select_io_path(path, raw, "InputPath"),
+            Some(Some(path)) => self.select_io_path(path, raw, state, frame),
         }
     }
 
-    /// `InputPath` / `OutputPath` selection with AWS's error text.
+    /// `InputPath` / `OutputPath` selection with AWS's error text. The path may start at
+    /// the Context object (`$$`) or a variable, so it is selected through a scope.
     fn select_io_path(
         &self,
         path: &asl::path::Path,
         value: &Value,
-        _field: &str,
+        state: &State,
+        frame: &Frame,
     ) -> Result<Value, Failure> {
-        let selected = match path.root() {
-            asl::path::Root::Input => path.select(value),
-            _ => {
-                return Err(Failure::runtime(format!(
-                    "Invalid path '{}'",
-                    path.as_str()
-                )))
-            }
-        };
-        selected.map_err(|_| {
+        let scope = self.scope(frame, value, state, self.now(), None);
+        select(&scope, path).map_err(|_| {
             Failure::runtime(format!(
                 "Invalid path '{}' : No results for path: {}",
                 path.as_str(),
@@ -479,12 +475,13 @@ impl<'a> Run<'a> {
         raw_input: Value,
         result: Value,
         result_path: &ResultPath,
+        frame: &Frame,
     ) -> Result<Value, Failure> {
         let merged = apply_result_path(raw_input, result, result_path)?;
         match &state.output_path {
             None => Ok(merged),
             Some(None) => Ok(Value::Object(JsonMap::new())),
-            Some(Some(path)) => self.select_io_path(path, &merged, "OutputPath"),
+            Some(Some(path)) => self.select_io_path(path, &merged, state, frame),
         }
     }
 
@@ -520,7 +517,7 @@ impl<'a> Run<'a> {
         let located = |f: Failure| Run::located(f, state, entered_id);
         match &state.kind {
             StateKind::Pass(pass) => {
-                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let input = self.effective_input(state, &raw_input, frame).map_err(located)?;
                 let scope = self.scope(frame, &input, state, entered_ms, None);
                 let result = match (&pass.result, &pass.parameters) {
                     (Some(result), _) => result.clone(),
@@ -529,12 +526,11 @@ impl<'a> Run<'a> {
                 };
                 let assigned = {
                     let scope = self.scope(frame, &result, state, entered_ms, None);
-                    self.assign(state.assign.as_ref(), &scope, frame)
-                        .map_err(located)?
+                    self.assign(state.assign.as_ref(), &scope, frame).map_err(located)?
                 };
                 drop(scope);
                 let output = self
-                    .finish_output(state, raw_input, result, &pass.result_path)
+                    .finish_output(state, raw_input, result, &pass.result_path, frame)
                     .map_err(located)?;
                 Ok((
                     Completed {
@@ -545,9 +541,9 @@ impl<'a> Run<'a> {
                 ))
             }
             StateKind::Succeed => {
-                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let input = self.effective_input(state, &raw_input, frame).map_err(located)?;
                 let output = self
-                    .finish_output(state, input, Value::Null, &ResultPath::Discard)
+                    .finish_output(state, input, Value::Null, &ResultPath::Discard, frame)
                     .map_err(located)?;
                 Ok((
                     Completed {
@@ -559,12 +555,8 @@ impl<'a> Run<'a> {
             }
             StateKind::Fail(fail) => {
                 let scope = self.scope(frame, &raw_input, state, entered_ms, None);
-                let error = self
-                    .text(fail.error.as_ref(), &scope, "ErrorPath")
-                    .map_err(located)?;
-                let cause = self
-                    .text(fail.cause.as_ref(), &scope, "CausePath")
-                    .map_err(located)?;
+                let error = self.text(fail.error.as_ref(), &scope, "ErrorPath").map_err(located)?;
+                let cause = self.text(fail.cause.as_ref(), &scope, "CausePath").map_err(located)?;
                 Err(Failure {
                     error: error.unwrap_or_default(),
                     cause,
@@ -581,7 +573,7 @@ impl<'a> Run<'a> {
                 })
             }
             StateKind::Choice(choice) => {
-                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let input = self.effective_input(state, &raw_input, frame).map_err(located)?;
                 let scope = self.scope(frame, &input, state, entered_ms, None);
                 let mut chosen = None;
                 for branch in &choice.choices {
@@ -602,7 +594,7 @@ impl<'a> Run<'a> {
                     .map_err(located)?;
                 drop(scope);
                 let output = self
-                    .finish_output(state, input, Value::Null, &ResultPath::Discard)
+                    .finish_output(state, input, Value::Null, &ResultPath::Discard, frame)
                     .map_err(located)?;
                 Ok((
                     Completed {
@@ -613,20 +605,21 @@ impl<'a> Run<'a> {
                 ))
             }
             StateKind::Wait(wait) => {
-                let input = self.effective_input(state, &raw_input).map_err(located)?;
+                let input = self.effective_input(state, &raw_input, frame).map_err(located)?;
                 let delay_ms = {
                     let scope = self.scope(frame, &input, state, entered_ms, None);
-                    self.wait_delay_ms(&wait.wait_for, &scope)
-                        .map_err(located)?
+                    self.wait_delay_ms(&wait.wait_for, &scope).map_err(located)?
                 };
+                if delay_ms / 1000 > i64::from(i32::MAX) {
+                    return Err(located(Failure::runtime("Wait state delay is too long.")));
+                }
                 self.sleep_ms(delay_ms).await;
                 let assigned = {
                     let scope = self.scope(frame, &input, state, entered_ms, None);
-                    self.assign(state.assign.as_ref(), &scope, frame)
-                        .map_err(located)?
+                    self.assign(state.assign.as_ref(), &scope, frame).map_err(located)?
                 };
                 let output = self
-                    .finish_output(state, input, Value::Null, &ResultPath::Discard)
+                    .finish_output(state, input, Value::Null, &ResultPath::Discard, frame)
                     .map_err(located)?;
                 Ok((
                     Completed {
@@ -648,15 +641,7 @@ impl<'a> Run<'a> {
                     task.transition,
                     &task.result_path,
                     |retry_count| {
-                        self.task_attempt(
-                            state,
-                            task,
-                            &raw_input,
-                            frame,
-                            entered_ms,
-                            entered_id,
-                            retry_count,
-                        )
+                        self.task_attempt(state, task, &raw_input, frame, entered_ms, entered_id, retry_count)
                     },
                 )
                 .await
@@ -672,11 +657,7 @@ impl<'a> Run<'a> {
                     &parallel.catch,
                     parallel.transition,
                     &parallel.result_path,
-                    |_| {
-                        self.parallel_attempt(
-                            state, parallel, &raw_input, frame, entered_ms, entered_id,
-                        )
-                    },
+                    |_| self.parallel_attempt(state, parallel, &raw_input, frame, entered_ms, entered_id),
                 )
                 .await
             }
@@ -698,12 +679,7 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn text(
-        &self,
-        text: Option<&Text>,
-        scope: &dyn Scope,
-        field: &str,
-    ) -> Result<Option<String>, Failure> {
+    fn text(&self, text: Option<&Text>, scope: &dyn Scope, field: &str) -> Result<Option<String>, Failure> {
         let Some(text) = text else { return Ok(None) };
         let value = match text {
             Text::Literal(s) => return Ok(Some(s.clone())),
@@ -827,11 +803,10 @@ impl<'a> Run<'a> {
                 Ok(result) => {
                     let assigned = {
                         let scope = self.scope(frame, &result, state, entered_ms, None);
-                        self.assign(state.assign.as_ref(), &scope, frame)
-                            .map_err(located)?
+                        self.assign(state.assign.as_ref(), &scope, frame).map_err(located)?
                     };
                     let output = self
-                        .finish_output(state, raw_input.clone(), result, result_path)
+                        .finish_output(state, raw_input.clone(), result, result_path, frame)
                         .map_err(located)?;
                     return Ok((Completed { transition, output }, assigned));
                 }
@@ -839,16 +814,14 @@ impl<'a> Run<'a> {
                     if is_terminal(&failure) {
                         break failure;
                     }
-                    let Some(i) = retry.iter().position(|r| failure.matches(&r.error_equals))
-                    else {
+                    let Some(i) = retry.iter().position(|r| failure.matches(&r.error_equals)) else {
                         break failure;
                     };
                     let retrier = &retry[i];
                     if attempts[i] >= retrier.max_attempts {
                         break failure;
                     }
-                    let mut delay = retrier.interval_seconds as f64
-                        * retrier.backoff_rate.powi(attempts[i] as i32);
+                    let mut delay = retrier.interval_seconds as f64 * retrier.backoff_rate.powi(attempts[i] as i32);
                     if let Some(max) = retrier.max_delay_seconds {
                         delay = delay.min(max as f64);
                     }
@@ -867,11 +840,9 @@ impl<'a> Run<'a> {
         let error_output = failure.to_output();
         let assigned = {
             let scope = self.scope(frame, &error_output, state, entered_ms, None);
-            self.assign(catcher.assign.as_ref(), &scope, frame)
-                .map_err(located)?
+            self.assign(catcher.assign.as_ref(), &scope, frame).map_err(located)?
         };
-        let output = apply_result_path(raw_input.clone(), error_output, &catcher.result_path)
-            .map_err(located)?;
+        let output = apply_result_path(raw_input.clone(), error_output, &catcher.result_path).map_err(located)?;
         Ok((
             Completed {
                 transition: Transition::Next(catcher.next),
@@ -894,7 +865,7 @@ impl<'a> Run<'a> {
     ) -> Result<Value, Failure> {
         let located = |f: Failure| Run::located(f, state, entered_id);
         let record = frame.record;
-        let input = self.effective_input(state, raw_input).map_err(located)?;
+        let input = self.effective_input(state, raw_input, frame).map_err(located)?;
         let parameters = {
             let scope = self.scope(frame, &input, state, entered_ms, Some(retry_count));
             match &task.parameters {
@@ -938,8 +909,7 @@ impl<'a> Run<'a> {
         let invocation = self.integration.invoke(request);
         let outcome = match timeout {
             Some(seconds) => {
-                let limit =
-                    Duration::from_secs_f64(seconds as f64 * self.options.wait_scale.max(0.0));
+                let limit = Duration::from_secs_f64(seconds as f64 * self.options.wait_scale.max(0.0));
                 match tokio::time::timeout(limit, invocation).await {
                     Ok(r) => r,
                     Err(_) => {
@@ -1010,7 +980,7 @@ impl<'a> Run<'a> {
     ) -> Result<Value, Failure> {
         let located = |f: Failure| Run::located(f, state, entered_id);
         let record = frame.record;
-        let input = self.effective_input(state, raw_input).map_err(located)?;
+        let input = self.effective_input(state, raw_input, frame).map_err(located)?;
         let branch_input = match &parallel.parameters {
             Some(p) => p
                 .evaluate(&self.scope(frame, &input, state, entered_ms, None))
@@ -1039,7 +1009,12 @@ impl<'a> Run<'a> {
             self.emit(record, EventKind::Marker("ParallelStateFailed"));
             return Err(f);
         }
-        self.emit(record, EventKind::Marker("ParallelStateSucceeded"));
+        if record {
+            let now = self.now();
+            self.history
+                .borrow_mut()
+                .push_after_last(now, EventKind::Marker("ParallelStateSucceeded"));
+        }
         let result = Value::Array(results);
         match &parallel.result_selector {
             Some(selector) => selector
@@ -1060,7 +1035,7 @@ impl<'a> Run<'a> {
     ) -> Result<Value, Failure> {
         let located = |f: Failure| Run::located(f, state, entered_id);
         let record = frame.record;
-        let input = self.effective_input(state, raw_input).map_err(located)?;
+        let input = self.effective_input(state, raw_input, frame).map_err(located)?;
         let scope = self.scope(frame, &input, state, entered_ms, None);
         let items = match &map.items {
             Items::Path(path) => {
@@ -1106,13 +1081,11 @@ impl<'a> Run<'a> {
                 let value = asl::template::lookup(&scope, path).unwrap_or(Value::Null);
                 match value.as_u64() {
                     Some(n) => Some(n),
-                    None => {
-                        return Err(located(Failure::runtime(format!(
-                            "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {}",
-                            value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
-                            path.as_str()
-                        ))))
-                    }
+                    None => return Err(located(Failure::runtime(format!(
+                        "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {}",
+                        value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
+                        path.as_str()
+                    )))),
                 }
             }
             Some(Dynamic::Expression(t)) => t.evaluate(&scope).map_err(located)?.as_u64(),
@@ -1139,12 +1112,7 @@ impl<'a> Run<'a> {
         drop(scope);
         let input = &input;
 
-        self.emit(
-            record,
-            EventKind::MapStateStarted {
-                length: items.len(),
-            },
-        );
+        self.emit(record, EventKind::MapStateStarted { length: items.len() });
         let distributed = map.mode == MapMode::Distributed;
         if distributed {
             let label = map
@@ -1190,9 +1158,7 @@ impl<'a> Run<'a> {
                     },
                 );
                 let child = Rc::new(Frame::child(&frame, None, !distributed));
-                let result = self
-                    .run_machine(&map.processor, iteration_input, child)
-                    .await;
+                let result = self.run_machine(&map.processor, iteration_input, child).await;
                 let event = if result.is_ok() {
                     "MapIterationSucceeded"
                 } else {
@@ -1220,8 +1186,7 @@ impl<'a> Run<'a> {
                     failures += 1;
                     let tolerated = distributed
                         && (tolerated_count.is_some_and(|n| failures <= n)
-                            || tolerated_percentage
-                                .is_some_and(|p| (failures as f64) * 100.0 / (total as f64) <= p));
+                            || tolerated_percentage.is_some_and(|p| (failures as f64) * 100.0 / (total as f64) <= p));
                     if tolerated {
                         results.push(f.to_output());
                         continue;
@@ -1249,10 +1214,16 @@ impl<'a> Run<'a> {
             self.emit(record, EventKind::Marker("MapStateFailed"));
             return Err(f);
         }
-        if distributed {
-            self.emit(record, EventKind::Marker("MapRunSucceeded"));
+        if record {
+            let now = self.now();
+            let mut history = self.history.borrow_mut();
+            if distributed {
+                history.push(now, EventKind::Marker("MapRunSucceeded"));
+            } else {
+                history.chain_to_last();
+            }
+            history.push_after_last(now, EventKind::Marker("MapStateSucceeded"));
         }
-        self.emit(record, EventKind::Marker("MapStateSucceeded"));
         let result = Value::Array(results);
         match &map.result_selector {
             Some(selector) => selector
@@ -1263,12 +1234,37 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Whether `value` serialises to more than `limit` bytes, counted without serialising it.
+fn exceeds(value: &Value, limit: usize) -> bool {
+    fn size(value: &Value, budget: &mut isize) {
+        if *budget < 0 {
+            return;
+        }
+        match value {
+            Value::Null => *budget -= 4,
+            Value::Bool(b) => *budget -= if *b { 4 } else { 5 },
+            Value::Number(n) => *budget -= if n.is_f64() { 24 } else { 20 },
+            Value::String(s) => *budget -= s.len() as isize + 2,
+            Value::Array(items) => {
+                *budget -= 2 + items.len() as isize;
+                items.iter().for_each(|v| size(v, budget));
+            }
+            Value::Object(map) => {
+                *budget -= 2 + map.len() as isize * 2;
+                for (k, v) in map {
+                    *budget -= k.len() as isize + 2;
+                    size(v, budget);
+                }
+            }
+        }
+    }
+    let mut budget = limit as isize;
+    size(value, &mut budget);
+    budget < 0 && value.to_string().len() > limit
+}
+
 /// Place a result into the raw input according to `ResultPath`.
-fn apply_result_path(
-    raw_input: Value,
-    result: Value,
-    result_path: &ResultPath,
-) -> Result<Value, Failure> {
+fn apply_result_path(raw_input: Value, result: Value, result_path: &ResultPath) -> Result<Value, Failure> {
     match result_path {
         ResultPath::Replace => Ok(result),
         ResultPath::Discard => Ok(raw_input),
@@ -1304,7 +1300,5 @@ fn split_resource(resource: &str) -> (String, String) {
 /// A version-4 UUID from 128 random bits.
 fn uuid_from(a: u64, b: u64) -> String {
     let bytes = ((a as u128) << 64 | b as u128).to_be_bytes();
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
 }

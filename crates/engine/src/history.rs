@@ -31,10 +31,13 @@ pub enum EventKind {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// `input_text` holds the execution input verbatim when this is the first state: AWS
+    /// passes the text through untouched until a state transforms it.
     StateEntered {
         state_type: &'static str,
         name: String,
         input: Value,
+        input_text: Option<String>,
     },
     StateExited {
         state_type: &'static str,
@@ -126,7 +129,7 @@ impl EventKind {
                     event: "MapIterationSucceeded" | "MapIterationFailed" | "MapIterationAborted",
                     ..
                 }
-                | EventKind::Marker("MapStateSucceeded" | "ParallelStateSucceeded")
+                | EventKind::Marker("MapStateSucceeded" | "ParallelStateSucceeded" | "MapRunSucceeded")
         )
     }
 }
@@ -145,7 +148,7 @@ fn payload_details(key: &str, value: &Value) -> Vec<(String, Value)> {
 
 fn error_cause(error: &Option<String>, cause: &Option<String>) -> Map<String, Value> {
     let mut map = Map::new();
-    if let Some(e) = error {
+    if let Some(e) = error.as_ref().filter(|e| !e.is_empty()) {
         map.insert("error".into(), e.clone().into());
     }
     if let Some(c) = cause {
@@ -183,38 +186,31 @@ impl Event {
             EventKind::ExecutionTimedOut { error, cause } => {
                 Some(("executionTimedOutEventDetails", error_cause(error, cause)))
             }
-            EventKind::StateEntered { name, input, .. } => {
-                let mut map: Map<String, Value> =
-                    payload_details("input", input).into_iter().collect();
+            EventKind::StateEntered { name, input, input_text, .. } => {
+                let mut map: Map<String, Value> = payload_details("input", input).into_iter().collect();
+                if let Some(text) = input_text {
+                    map.insert("input".into(), Value::String(text.clone()));
+                }
                 map.insert("name".into(), name.clone().into());
                 Some(("stateEnteredEventDetails", map))
             }
             EventKind::StateExited {
-                name,
-                output,
-                assigned,
-                ..
+                name, output, assigned, ..
             } => {
                 let mut map = Map::new();
                 map.insert("name".into(), name.clone().into());
                 map.extend(payload_details("output", output));
-                if let Some(vars) = assigned {
-                    let vars: Map<String, Value> =
-                        vars.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+                if let Some(vars) = assigned.as_ref().filter(|v| !v.is_empty()) {
+                    let vars: Map<String, Value> = vars.iter().map(|(k, v)| (k.clone(), text(v))).collect();
                     map.insert("assignedVariables".into(), Value::Object(vars));
-                    map.insert(
-                        "assignedVariablesDetails".into(),
-                        json!({"truncated": false}),
-                    );
+                    map.insert("assignedVariablesDetails".into(), json!({"truncated": false}));
                 }
                 Some(("stateExitedEventDetails", map))
             }
             EventKind::Marker(_) => None,
             EventKind::MapStateStarted { length } => Some((
                 "mapStateStartedEventDetails",
-                [("length".to_owned(), Value::from(*length))]
-                    .into_iter()
-                    .collect(),
+                [("length".to_owned(), Value::from(*length))].into_iter().collect(),
             )),
             EventKind::MapIteration { event, index, name } => {
                 let key = match *event {
@@ -365,9 +361,20 @@ impl History {
         id
     }
 
-    /// The id of the last event appended.
-    pub fn last_id(&self) -> u64 {
-        self.count
+    /// Append an event that points at the latest event rather than the chain, and does not
+    /// advance it: AWS's `MapStateSucceeded` and `ParallelStateSucceeded` point at the last
+    /// iteration's or branch's closing event.
+    pub fn push_after_last(&mut self, timestamp_ms: i64, kind: EventKind) -> u64 {
+        let chain = self.chain;
+        self.chain = self.count;
+        let id = self.push(timestamp_ms, kind);
+        self.chain = chain;
+        id
+    }
+
+    /// Make the latest event the one the next event points at.
+    pub fn chain_to_last(&mut self) {
+        self.chain = self.count;
     }
 
     pub fn events(&self) -> &[Event] {

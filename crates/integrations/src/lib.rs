@@ -43,10 +43,7 @@ impl Integration for Unconfigured {
         Box::pin(async move {
             Err(Failure::new(
                 asl::errors::names::TASK_FAILED,
-                format!(
-                    "No integration is configured for resource '{}'",
-                    request.resource
-                ),
+                format!("No integration is configured for resource '{}'", request.resource),
             ))
         })
     }

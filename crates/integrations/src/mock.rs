@@ -71,14 +71,16 @@ impl MockConfig {
                 .ok_or_else(|| invalid(format!("MockedResponses.{name} must be an object")))?;
             let mut ranges = Vec::new();
             for (key, answer) in entries {
-                let (from, to) = parse_range(key).ok_or_else(|| invalid(format!("MockedResponses.{name}: '{key}' is not an invocation number or range like \"1-2\"")))?;
+                let (from, to) = parse_range(key).ok_or_else(|| {
+                    invalid(format!(
+                        "MockedResponses.{name}: '{key}' is not an invocation number or range like \"1-2\""
+                    ))
+                })?;
                 let response = match (answer.get("Return"), answer.get("Throw")) {
                     (Some(v), None) => Response::Return(v.clone()),
                     (None, Some(t)) => {
                         let error = t.get("Error").and_then(Value::as_str).ok_or_else(|| {
-                            invalid(format!(
-                                "MockedResponses.{name}.{key}.Throw needs a string 'Error'"
-                            ))
+                            invalid(format!("MockedResponses.{name}.{key}.Throw needs a string 'Error'"))
                         })?;
                         let cause = t.get("Cause").and_then(Value::as_str).map(str::to_owned);
                         Response::Throw(Failure {
@@ -102,21 +104,19 @@ impl MockConfig {
             let cases = config
                 .get("TestCases")
                 .and_then(Value::as_object)
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "StateMachines.{machine}.TestCases must be an object"
-                    ))
-                })?;
+                .ok_or_else(|| invalid(format!("StateMachines.{machine}.TestCases must be an object")))?;
             let mut by_case = HashMap::new();
             for (case, states) in cases {
-                let states = states.as_object().ok_or_else(|| {
-                    invalid(format!(
-                        "StateMachines.{machine}.TestCases.{case} must be an object"
-                    ))
-                })?;
+                let states = states
+                    .as_object()
+                    .ok_or_else(|| invalid(format!("StateMachines.{machine}.TestCases.{case} must be an object")))?;
                 let mut by_state = HashMap::new();
                 for (state, response) in states {
-                    let response = response.as_str().ok_or_else(|| invalid(format!("StateMachines.{machine}.TestCases.{case}.{state} must name a mocked response")))?;
+                    let response = response.as_str().ok_or_else(|| {
+                        invalid(format!(
+                            "StateMachines.{machine}.TestCases.{case}.{state} must name a mocked response"
+                        ))
+                    })?;
                     if !responses.contains_key(response) {
                         return Err(invalid(format!("StateMachines.{machine}.TestCases.{case}.{state} names '{response}', which is not in MockedResponses")));
                     }
@@ -126,28 +126,17 @@ impl MockConfig {
             }
             test_cases.insert(machine.clone(), by_case);
         }
-        Ok(MockConfig {
-            test_cases,
-            responses,
-        })
+        Ok(MockConfig { test_cases, responses })
     }
 
     /// The integration for one execution of `machine` under `test_case`.
-    pub fn integration(
-        &self,
-        machine: &str,
-        test_case: &str,
-    ) -> Result<MockIntegration<'_>, MockError> {
+    pub fn integration(&self, machine: &str, test_case: &str) -> Result<MockIntegration<'_>, MockError> {
         let states = self
             .test_cases
             .get(machine)
             .ok_or_else(|| invalid(format!("no state machine '{machine}' in StateMachines")))?
             .get(test_case)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "no test case '{test_case}' for state machine '{machine}'"
-                ))
-            })?;
+            .ok_or_else(|| invalid(format!("no test case '{test_case}' for state machine '{machine}'")))?;
         Ok(MockIntegration {
             config: self,
             states,
@@ -245,32 +234,17 @@ mod tests {
             mock.answer(&request()).unwrap_err().error,
             "Lambda.TooManyRequestsException"
         );
-        assert_eq!(
-            mock.answer(&request()).unwrap_err().cause.as_deref(),
-            Some("slow down")
-        );
-        assert_eq!(
-            mock.answer(&request()).unwrap(),
-            serde_json::json!({"ok": true})
-        );
-        assert!(
-            mock.answer(&request()).is_err(),
-            "no answer for a fourth invocation"
-        );
+        assert_eq!(mock.answer(&request()).unwrap_err().cause.as_deref(), Some("slow down"));
+        assert_eq!(mock.answer(&request()).unwrap(), serde_json::json!({"ok": true}));
+        assert!(mock.answer(&request()).is_err(), "no answer for a fourth invocation");
     }
 
     #[test]
     fn bad_configurations_are_rejected_with_their_place() {
         let missing = r#"{"StateMachines": {"M": {"TestCases": {"C": {"T": "Nope"}}}}, "MockedResponses": {}}"#;
-        assert!(MockConfig::parse(missing)
-            .unwrap_err()
-            .to_string()
-            .contains("'Nope'"));
+        assert!(MockConfig::parse(missing).unwrap_err().to_string().contains("'Nope'"));
         let bad_key = r#"{"StateMachines": {}, "MockedResponses": {"R": {"x": {"Return": 1}}}}"#;
-        assert!(MockConfig::parse(bad_key)
-            .unwrap_err()
-            .to_string()
-            .contains("'x'"));
+        assert!(MockConfig::parse(bad_key).unwrap_err().to_string().contains("'x'"));
         let config = MockConfig::parse(CONFIG).unwrap();
         assert!(config.integration("M", "Other").is_err());
         assert!(config.integration("X", "Retry").is_err());

@@ -10,11 +10,7 @@ use serde_json::{json, Value};
 mod validate;
 
 #[derive(Parser)]
-#[command(
-    name = "switchyard",
-    version,
-    about = "AWS Step Functions on your own machine"
-)]
+#[command(name = "switchyard", version, about = "AWS Step Functions on your own machine")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -89,13 +85,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         Ok(m) => m,
         Err(diagnostics) => {
             for d in &diagnostics {
-                eprintln!(
-                    "{}: {} at {}: {}",
-                    d.severity.as_str(),
-                    d.code,
-                    d.location,
-                    d.message
-                );
+                eprintln!("{}: {} at {}: {}", d.severity.as_str(), d.code, d.location, d.message);
             }
             return Ok(ExitCode::from(2));
         }
@@ -146,9 +136,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         Some(m) => m,
         None => &integrations::Unconfigured,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let outcome = runtime.block_on(engine::execution::run(
         &machine,
         &spec,

@@ -31,10 +31,7 @@ pub(crate) fn validate(file: &Path) -> Result<ExitCode> {
             d.location
         );
     }
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     if errors == 0 {
         println!("{}: OK", file.display());
         Ok(ExitCode::SUCCESS)
@@ -125,13 +122,8 @@ pub(crate) fn json_positions(text: &str) -> HashMap<String, (usize, usize)> {
                 stack.pop();
             }
             ':' => {
-                if let (Some((_, Container::Object { key: Some(k) })), Some(pos)) =
-                    (stack.last(), pending.take())
-                {
-                    let p = pointer(
-                        &stack[..stack.len() - 1],
-                        &format!("{}/{k}", stack[stack.len() - 1].0),
-                    );
+                if let (Some((_, Container::Object { key: Some(k) })), Some(pos)) = (stack.last(), pending.take()) {
+                    let p = pointer(&stack[..stack.len() - 1], &format!("{}/{k}", stack[stack.len() - 1].0));
                     positions.insert(p, pos);
                 }
             }
@@ -157,7 +149,8 @@ mod tests {
 
     #[test]
     fn pointers_map_to_lines_and_columns() {
-        let text = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"B\"}\n  }\n}";
+        let text =
+            "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\"Type\": \"Pass\", \"Next\": \"B\"}\n  }\n}";
         let positions = json_positions(text);
         assert_eq!(positions["/StartAt"], (2, 3));
         assert_eq!(positions["/States"], (3, 3));
