@@ -104,7 +104,11 @@ fn format(literal: Option<&Template>, values: Vec<Value>) -> Result<Value, Intri
 /// recorded from AWS.
 fn string_to_json(args: &Args) -> Result<Value, IntrinsicError> {
     let text = args.string(0)?;
-    if text.trim().is_empty() {
+    // Blank in JSON's sense: other Unicode spaces are not JSON and still fail to parse.
+    if text
+        .bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         return Ok(Value::Null);
     }
     serde_json::from_str(&integer_negative_zero_as_zero(text)).map_err(|e| {
@@ -114,7 +118,7 @@ fn string_to_json(args: &Args) -> Result<Value, IntrinsicError> {
     })
 }
 
-/// Rewrites each integer `-0` of JSON text (outside strings) as `0`.
+/// Rewrites each integer `-0` value of JSON text (outside strings) as `0`.
 ///
 /// AWS parses `-0` as the integer 0 (recorded: `States.StringToJson("-0")` gives `0`), but
 /// serde_json reads it as the float -0.0, which prints as `-0.0`. A float `-0.0` or `-0e1`
@@ -135,6 +139,11 @@ fn integer_negative_zero_as_zero(text: &str) -> Cow<'_, str> {
         } else if b == b'"' {
             in_string = true;
         } else if b == b'-'
+            // The minus starts a value (so `1-0` and `--0` stay invalid)...
+            && i.checked_sub(1).and_then(|before| bytes.get(before)).is_none_or(|b| {
+                matches!(b, b'[' | b',' | b':' | b' ' | b'\t' | b'\n' | b'\r')
+            })
+            // ...and is followed by an integer zero.
             && bytes.get(i + 1) == Some(&b'0')
             && !matches!(bytes.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E'))
         {
@@ -296,19 +305,13 @@ fn hash(args: &Args) -> Result<Value, IntrinsicError> {
 /// `States.JsonMerge`: a shallow merge, the second object's values winning, in the key
 /// order AWS produces (see [`java::hash_map_merge`]). AWS supports only `false` as the
 /// deep-merge flag.
-fn json_merge(args: Args) -> Result<Value, IntrinsicError> {
-    args.object(0)?;
-    args.object(1)?;
+fn json_merge(mut args: Args) -> Result<Value, IntrinsicError> {
+    let first = args.take_object(0)?;
+    let second = args.take_object(1)?;
     if args.boolean(2)? {
         return Err(args.fail(Failure::DeepMerge));
     }
-    let mut values = args.values.into_iter();
-    match (values.next(), values.next()) {
-        (Some(Value::Object(first)), Some(Value::Object(second))) => {
-            Ok(Value::Object(java::hash_map_merge(first, second)))
-        }
-        _ => Ok(Value::Object(Map::new())),
-    }
+    Ok(Value::Object(java::hash_map_merge(first, second)))
 }
 
 /// `States.MathRandom`: an integer from `start` to `end`, both included. With a seed the
@@ -425,10 +428,12 @@ impl Args {
             .ok_or_else(|| self.wrong_type(index, "an array"))
     }
 
-    fn object(&self, index: usize) -> Result<&Map<String, Value>, IntrinsicError> {
-        self.value(index)
-            .as_object()
-            .ok_or_else(|| self.wrong_type(index, "an object"))
+    /// Moves an object argument out, leaving an empty object in its place.
+    fn take_object(&mut self, index: usize) -> Result<Map<String, Value>, IntrinsicError> {
+        match self.values.get_mut(index) {
+            Some(Value::Object(fields)) => Ok(std::mem::take(fields)),
+            _ => Err(self.wrong_type(index, "an object")),
+        }
     }
 
     fn boolean(&self, index: usize) -> Result<bool, IntrinsicError> {
