@@ -337,9 +337,7 @@ pub enum Failure {
         argument: usize,
     },
     /// `States.Format` has a different number of `{}` than of values to put in them.
-    #[error(
-        "the format string has {placeholders} placeholder(s) but {values} value(s) were given"
-    )]
+    #[error("the format string has {placeholders} placeholder(s) but {values} value(s) were given")]
     PlaceholderMismatch {
         /// How many `{}` the template holds.
         placeholders: usize,
@@ -387,9 +385,7 @@ pub enum Failure {
     #[error("the string is not valid Base64")]
     InvalidBase64,
     /// `States.Hash` was asked for an algorithm other than the five AWS supports.
-    #[error(
-        "unsupported hash algorithm '{algorithm}': use MD5, SHA-1, SHA-256, SHA-384 or SHA-512"
-    )]
+    #[error("unsupported hash algorithm '{algorithm}': use MD5, SHA-1, SHA-256, SHA-384 or SHA-512")]
     UnsupportedAlgorithm {
         /// The algorithm asked for.
         algorithm: String,

@@ -409,7 +409,12 @@ impl<'a> Run<'a> {
         let input_text = self.first_input_text.borrow_mut().take();
         let entered_id = self.emit(
             record,
-            EventKind::StateEntered { state_type, name: state.name.clone(), input: raw_input.clone(), input_text },
+            EventKind::StateEntered {
+                state_type,
+                name: state.name.clone(),
+                input: raw_input.clone(),
+                input_text,
+            },
         );
         let result = self.state_body(state, raw_input, frame, entered_ms, entered_id).await;
         match result {
@@ -834,6 +839,15 @@ impl<'a> Run<'a> {
                 }
             }
         };
+        // A Map or Parallel state records its failure only once no retrier will run it again.
+        let failed_marker = match state.kind {
+            StateKind::Map(_) => Some("MapStateFailed"),
+            StateKind::Parallel(_) => Some("ParallelStateFailed"),
+            _ => None,
+        };
+        if let Some(marker) = failed_marker.filter(|_| !is_terminal(&failure)) {
+            self.emit(frame.record, EventKind::Marker(marker));
+        }
         let Some(catcher) = catch.iter().find(|c| failure.matches(&c.error_equals)) else {
             return Err(failure);
         };
@@ -1006,7 +1020,6 @@ impl<'a> Run<'a> {
         }
         drop(stream);
         if let Some(f) = failed {
-            self.emit(record, EventKind::Marker("ParallelStateFailed"));
             return Err(f);
         }
         if record {
@@ -1067,6 +1080,8 @@ impl<'a> Run<'a> {
                 }
             },
         };
+        // AWS reports the item count before it reads the concurrency and tolerance settings.
+        self.emit(record, EventKind::MapStateStarted { length: items.len() });
         let max_concurrency = match &map.max_concurrency {
             Dynamic::Literal(n) => *n,
             Dynamic::Path(path) => asl::template::lookup(&scope, path)
@@ -1081,11 +1096,13 @@ impl<'a> Run<'a> {
                 let value = asl::template::lookup(&scope, path).unwrap_or(Value::Null);
                 match value.as_u64() {
                     Some(n) => Some(n),
-                    None => return Err(located(Failure::runtime(format!(
+                    None => {
+                        return Err(located(Failure::runtime(format!(
                         "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {}",
                         value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
                         path.as_str()
-                    )))),
+                    ))))
+                    }
                 }
             }
             Some(Dynamic::Expression(t)) => t.evaluate(&scope).map_err(located)?.as_u64(),
@@ -1112,7 +1129,6 @@ impl<'a> Run<'a> {
         drop(scope);
         let input = &input;
 
-        self.emit(record, EventKind::MapStateStarted { length: items.len() });
         let distributed = map.mode == MapMode::Distributed;
         if distributed {
             let label = map
@@ -1200,7 +1216,6 @@ impl<'a> Run<'a> {
         if let Some(f) = first_failure {
             if distributed {
                 self.emit(record, EventKind::Marker("MapRunFailed"));
-                self.emit(record, EventKind::Marker("MapStateFailed"));
                 let exceeded = tolerated_count.is_some() || tolerated_percentage.is_some();
                 return Err(if exceeded {
                     Failure::new(
@@ -1211,7 +1226,6 @@ impl<'a> Run<'a> {
                     f
                 });
             }
-            self.emit(record, EventKind::Marker("MapStateFailed"));
             return Err(f);
         }
         if record {

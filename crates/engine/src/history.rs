@@ -129,7 +129,7 @@ impl EventKind {
                     event: "MapIterationSucceeded" | "MapIterationFailed" | "MapIterationAborted",
                     ..
                 }
-                | EventKind::Marker("MapStateSucceeded" | "ParallelStateSucceeded" | "MapRunSucceeded")
+                | EventKind::Marker("MapStateSucceeded" | "ParallelStateSucceeded")
         )
     }
 }
@@ -186,7 +186,12 @@ impl Event {
             EventKind::ExecutionTimedOut { error, cause } => {
                 Some(("executionTimedOutEventDetails", error_cause(error, cause)))
             }
-            EventKind::StateEntered { name, input, input_text, .. } => {
+            EventKind::StateEntered {
+                name,
+                input,
+                input_text,
+                ..
+            } => {
                 let mut map: Map<String, Value> = payload_details("input", input).into_iter().collect();
                 if let Some(text) = input_text {
                     map.insert("input".into(), Value::String(text.clone()));

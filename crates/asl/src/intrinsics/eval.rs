@@ -32,10 +32,7 @@ pub(super) fn apply(
     args: Vec<Value>,
     env: &mut dyn IntrinsicEnv,
 ) -> Result<Value, IntrinsicError> {
-    let args = Args {
-        function,
-        values: args,
-    };
+    let args = Args { function, values: args };
     match function {
         Function::Format => format(literal_template, args.values),
         Function::StringToJson => string_to_json(&args),
@@ -105,17 +102,11 @@ fn format(literal: Option<&Template>, values: Vec<Value>) -> Result<Value, Intri
 fn string_to_json(args: &Args) -> Result<Value, IntrinsicError> {
     let text = args.string(0)?;
     // Blank in JSON's sense: other Unicode spaces are not JSON and still fail to parse.
-    if text
-        .bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-    {
+    if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
         return Ok(Value::Null);
     }
-    serde_json::from_str(&integer_negative_zero_as_zero(text)).map_err(|e| {
-        args.fail(Failure::InvalidJson {
-            message: e.to_string(),
-        })
-    })
+    serde_json::from_str(&integer_negative_zero_as_zero(text))
+        .map_err(|e| args.fail(Failure::InvalidJson { message: e.to_string() }))
 }
 
 /// Rewrites each integer `-0` value of JSON text (outside strings) as `0`.
@@ -177,10 +168,7 @@ fn array_partition(args: &Args) -> Result<Value, IntrinsicError> {
         .filter(|&chunk| chunk > 0)
         .ok_or_else(|| args.fail(Failure::ChunkSize { size }))?;
     Ok(Value::Array(
-        items
-            .chunks(chunk)
-            .map(|chunk| Value::Array(chunk.to_vec()))
-            .collect(),
+        items.chunks(chunk).map(|chunk| Value::Array(chunk.to_vec())).collect(),
     ))
 }
 
@@ -188,9 +176,7 @@ fn array_partition(args: &Args) -> Result<Value, IntrinsicError> {
 fn array_contains(args: &Args) -> Result<Value, IntrinsicError> {
     let items = args.array(0)?;
     let wanted = JsonKey::of(args.value(1));
-    Ok(Value::Bool(
-        items.iter().any(|item| JsonKey::of(item) == wanted),
-    ))
+    Ok(Value::Bool(items.iter().any(|item| JsonKey::of(item) == wanted)))
 }
 
 /// `States.ArrayRange`: `first`, `first + step`, ... while not past `last` (so `last` is
@@ -297,9 +283,7 @@ fn hash(args: &Args) -> Result<Value, IntrinsicError> {
             }))
         }
     };
-    Ok(Value::String(
-        digest.iter().map(|byte| format!("{byte:02x}")).collect(),
-    ))
+    Ok(Value::String(digest.iter().map(|byte| format!("{byte:02x}")).collect()))
 }
 
 /// `States.JsonMerge`: a shallow merge, the second object's values winning, in the key
@@ -456,11 +440,7 @@ impl Args {
                     None
                 }
             })
-            .ok_or_else(|| {
-                self.fail(Failure::IntegerOutOfRange {
-                    argument: index + 1,
-                })
-            })
+            .ok_or_else(|| self.fail(Failure::IntegerOutOfRange { argument: index + 1 }))
     }
 }
 
@@ -501,10 +481,8 @@ impl JsonKey {
             Value::String(s) => JsonKey::String(s.clone()),
             Value::Array(items) => JsonKey::Array(items.iter().map(JsonKey::of).collect()),
             Value::Object(fields) => {
-                let mut fields: Vec<(String, JsonKey)> = fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), JsonKey::of(v)))
-                    .collect();
+                let mut fields: Vec<(String, JsonKey)> =
+                    fields.iter().map(|(k, v)| (k.clone(), JsonKey::of(v))).collect();
                 fields.sort_by(|a, b| a.0.cmp(&b.0));
                 JsonKey::Object(fields)
             }

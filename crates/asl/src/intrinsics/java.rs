@@ -116,10 +116,7 @@ fn write_display(value: &Value, out: &mut String) {
 /// codes and on the table size the map grew to, so the growth is simulated here (with JDK
 /// 8–17 sizing). One case is not reproduced: a bucket of 9 or more colliding keys in a table
 /// of 64 or more becomes a red-black tree whose order differs from insertion order.
-pub(super) fn hash_map_merge(
-    first: Map<String, Value>,
-    second: Map<String, Value>,
-) -> Map<String, Value> {
+pub(super) fn hash_map_merge(first: Map<String, Value>, second: Map<String, Value>) -> Map<String, Value> {
     let mut table = HashMapShape::default();
     let mut merged = first;
     table.put_all(merged.keys().map(String::as_str));
@@ -206,21 +203,14 @@ impl HashMapShape {
     fn resize(&mut self) {
         if self.capacity == 0 {
             // The first allocation takes the pre-sized threshold as capacity (16 if none).
-            self.capacity = if self.threshold > 0 {
-                self.threshold
-            } else {
-                16
-            };
+            self.capacity = if self.threshold > 0 { self.threshold } else { 16 };
         } else {
             self.capacity *= 2;
         }
         self.threshold = (self.capacity as f32 * 0.75) as usize;
         self.bucket_sizes = vec![0; self.capacity];
         for hash in &self.hashes {
-            if let Some(size) = self
-                .bucket_sizes
-                .get_mut(*hash as usize & (self.capacity - 1))
-            {
+            if let Some(size) = self.bucket_sizes.get_mut(*hash as usize & (self.capacity - 1)) {
                 *size += 1;
             }
         }
@@ -230,8 +220,8 @@ impl HashMapShape {
 /// `HashMap.hash(key)`: `String.hashCode()` over UTF-16 code units, with its high half
 /// folded into the low half.
 fn spread_hash(key: &str) -> u32 {
-    let h = key.encode_utf16().fold(0u32, |h, unit| {
-        h.wrapping_mul(31).wrapping_add(u32::from(unit))
-    });
+    let h = key
+        .encode_utf16()
+        .fold(0u32, |h, unit| h.wrapping_mul(31).wrapping_add(u32::from(unit)));
     h ^ (h >> 16)
 }

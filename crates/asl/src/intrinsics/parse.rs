@@ -47,9 +47,7 @@ impl Parser<'_> {
 
     /// The character offset of a byte offset, for diagnostics people can count.
     fn char_position(&self, byte_offset: usize) -> usize {
-        self.text
-            .get(..byte_offset)
-            .map_or(0, |before| before.chars().count())
+        self.text.get(..byte_offset).map_or(0, |before| before.chars().count())
     }
 
     fn expected(&self, expected: &'static str) -> IntrinsicError {
@@ -84,20 +82,14 @@ impl Parser<'_> {
             return Err(self.expected("an intrinsic function call starting with 'States.'"));
         }
         self.pos += "States.".len();
-        let name_len = self
-            .rest()
-            .bytes()
-            .take_while(u8::is_ascii_alphanumeric)
-            .count();
+        let name_len = self.rest().bytes().take_while(u8::is_ascii_alphanumeric).count();
         if name_len == 0 {
             return Err(self.expected("a function name after 'States.'"));
         }
         self.pos += name_len;
         let name = self.text.get(start..self.pos).unwrap_or_default();
         let function =
-            Function::from_name(name).ok_or_else(|| IntrinsicError::UnknownFunction {
-                name: name.to_owned(),
-            })?;
+            Function::from_name(name).ok_or_else(|| IntrinsicError::UnknownFunction { name: name.to_owned() })?;
         self.eat('(', "'(' after the function name")?;
         let args = self.args(depth)?;
         let (min, max) = function.arity();
@@ -222,20 +214,13 @@ impl Parser<'_> {
             }
             self.bump();
         }
-        self.text
-            .get(start..self.pos)
-            .unwrap_or_default()
-            .trim_end()
-            .to_owned()
+        self.text.get(start..self.pos).unwrap_or_default().trim_end().to_owned()
     }
 
     /// A number, `true`, `false` or `null`: the text up to the next separator.
     fn bare_literal(&mut self) -> Result<Value, IntrinsicError> {
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c != ',' && c != ')' && !c.is_whitespace())
-        {
+        while self.peek().is_some_and(|c| c != ',' && c != ')' && !c.is_whitespace()) {
             self.bump();
         }
         let token = self.text.get(start..self.pos).unwrap_or_default();
@@ -249,10 +234,7 @@ impl Parser<'_> {
             "null" => Ok(Value::Null),
             // serde_json reads `-0` as the float -0.0; as JSON text AWS reads it as 0.
             "-0" => Ok(Value::from(0)),
-            _ if is_json_number(token) => token
-                .parse::<Number>()
-                .map(Value::Number)
-                .map_err(|_| invalid()),
+            _ if is_json_number(token) => token.parse::<Number>().map(Value::Number).map_err(|_| invalid()),
             _ => Err(invalid()),
         }
     }

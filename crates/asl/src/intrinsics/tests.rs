@@ -79,10 +79,7 @@ fn format_prints_each_json_type_as_aws() {
             json!("{\"Arg1\": 1, \"Arg2\": []}"),
             "Formatting argument {\"Arg1\": 1, \"Arg2\": []}.",
         ),
-        (
-            json!({"Arg1": 1, "Arg2": []}),
-            "Formatting argument {Arg1=1, Arg2=[]}.",
-        ),
+        (json!({"Arg1": 1, "Arg2": []}), "Formatting argument {Arg1=1, Arg2=[]}."),
         (
             json!(["a", null, 1.5, {"k": "v"}]),
             "Formatting argument [a, null, 1.5, {k=v}].",
@@ -144,11 +141,7 @@ fn format_fills_placeholders_in_order() {
         ),
     ];
     for (text, paths, expected) in cases {
-        assert_eq!(
-            eval_with(text, &mut FakeEnv::new(paths)),
-            Ok(json!(expected)),
-            "{text}"
-        );
+        assert_eq!(eval_with(text, &mut FakeEnv::new(paths)), Ok(json!(expected)), "{text}");
     }
 }
 
@@ -197,29 +190,19 @@ fn string_to_json_parses_json_text() {
         ("\r\n\t ", json!(null)),
         ("null", json!(null)),
         ("-0", json!(0)),
-        (
-            "[-0, -0.0, \"-0\", {\"k\": -0}]",
-            json!([0, -0.0, "-0", {"k": 0}]),
-        ),
+        ("[-0, -0.0, \"-0\", {\"k\": -0}]", json!([0, -0.0, "-0", {"k": 0}])),
         ("1", json!(1)),
         ("1.1", json!(1.1)),
         ("true", json!(true)),
         ("\"HelloWorld\"", json!("HelloWorld")),
         ("[1, 2, \"HelloWorld\"]", json!([1, 2, "HelloWorld"])),
-        (
-            "{\"Arg1\": 1, \"Arg2\": []}",
-            json!({"Arg1": 1, "Arg2": []}),
-        ),
+        ("{\"Arg1\": 1, \"Arg2\": []}", json!({"Arg1": 1, "Arg2": []})),
     ];
     for (text, expected) in cases {
         let got = eval_x("States.StringToJson($.x)", json!(text));
         assert_eq!(got, Ok(expected.clone()), "{text:?}");
         // The integer/float distinction survives: "1" is not "1.0".
-        assert_eq!(
-            got.map(|v| v.to_string()),
-            Ok(expected.to_string()),
-            "{text:?}"
-        );
+        assert_eq!(got.map(|v| v.to_string()), Ok(expected.to_string()), "{text:?}");
     }
 }
 
@@ -246,10 +229,7 @@ fn string_to_json_fails_on_bad_input() {
 fn json_to_string_is_compact_and_keeps_key_order() {
     // doc: {"name": "Foo", "year": 2020} gives {"name":"Foo","year":2020}; AWS: {"test":"object"}.
     let cases = [
-        (
-            json!({"name": "Foo", "year": 2020}),
-            r#"{"name":"Foo","year":2020}"#,
-        ),
+        (json!({"name": "Foo", "year": 2020}), r#"{"name":"Foo","year":2020}"#),
         (json!({"test": "object"}), r#"{"test":"object"}"#),
         (
             json!({"z": [1, 1.0, null], "a": "q\"uote"}),
@@ -280,10 +260,7 @@ fn array_collects_its_arguments() {
         json!("{\"Arg1\": 1, \"Arg2\": []}"),
         json!({"Arg1": 1, "Arg2": []}),
     ] {
-        assert_eq!(
-            eval_x("States.Array($.x, $.x)", x.clone()),
-            Ok(json!([x, x]))
-        );
+        assert_eq!(eval_x("States.Array($.x, $.x)", x.clone()), Ok(json!([x, x])));
     }
     // doc: literals of every kind; numbers keep their form.
     assert_eq!(
@@ -322,11 +299,7 @@ fn array_partition_chunks() {
     ];
     for (array, size, expected) in cases {
         assert_eq!(
-            eval_xy(
-                "States.ArrayPartition($.x, $.y)",
-                array.clone(),
-                json!(size)
-            ),
+            eval_xy("States.ArrayPartition($.x, $.y)", array.clone(), json!(size)),
             Ok(expected),
             "{array} by {size}"
         );
@@ -338,11 +311,7 @@ fn array_partition_rejects_bad_arguments() {
     // doc: "a non-zero, positive integer for the second argument".
     for size in [0, -1] {
         assert_eq!(
-            failure_of(eval_xy(
-                "States.ArrayPartition($.x, $.y)",
-                json!([1]),
-                json!(size)
-            )),
+            failure_of(eval_xy("States.ArrayPartition($.x, $.y)", json!([1]), json!(size))),
             (Function::ArrayPartition, Failure::ChunkSize { size })
         );
     }
@@ -377,11 +346,7 @@ fn array_contains_uses_json_equality() {
     ];
     for (array, value, expected) in cases {
         assert_eq!(
-            eval_xy(
-                "States.ArrayContains($.x, $.y)",
-                array.clone(),
-                value.clone()
-            ),
+            eval_xy("States.ArrayContains($.x, $.y)", array.clone(), value.clone()),
             Ok(json!(expected)),
             "{array} contains {value}"
         );
@@ -432,14 +397,8 @@ fn array_range_counts_by_step() {
 fn array_get_item_and_length() {
     let items = json!([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // doc
-    assert_eq!(
-        eval_x("States.ArrayGetItem($.x, 5)", items.clone()),
-        Ok(json!(6))
-    );
-    assert_eq!(
-        eval_x("States.ArrayLength($.x)", items.clone()),
-        Ok(json!(9))
-    );
+    assert_eq!(eval_x("States.ArrayGetItem($.x, 5)", items.clone()), Ok(json!(6)));
+    assert_eq!(eval_x("States.ArrayLength($.x)", items.clone()), Ok(json!(9)));
     // AWS: a mixed array of 20 items.
     assert_eq!(
         eval_x(
@@ -452,18 +411,12 @@ fn array_get_item_and_length() {
         failure_of(eval_x("States.ArrayGetItem($.x, 9)", items.clone())),
         (
             Function::ArrayGetItem,
-            Failure::IndexOutOfBounds {
-                index: 9,
-                length: 9
-            }
+            Failure::IndexOutOfBounds { index: 9, length: 9 }
         )
     );
     assert_eq!(
         failure_of(eval_x("States.ArrayGetItem($.x, -1)", items)).1,
-        Failure::IndexOutOfBounds {
-            index: -1,
-            length: 9
-        }
+        Failure::IndexOutOfBounds { index: -1, length: 9 }
     );
     assert_eq!(
         failure_of(eval_x("States.ArrayLength($.x)", json!({"a": 1}))).1,
@@ -551,14 +504,8 @@ fn base64_round_trips() {
         ("é✓", "w6ninJM="),
     ];
     for (plain, encoded) in cases {
-        assert_eq!(
-            eval_x("States.Base64Encode($.x)", json!(plain)),
-            Ok(json!(encoded))
-        );
-        assert_eq!(
-            eval_x("States.Base64Decode($.x)", json!(encoded)),
-            Ok(json!(plain))
-        );
+        assert_eq!(eval_x("States.Base64Encode($.x)", json!(plain)), Ok(json!(encoded)));
+        assert_eq!(eval_x("States.Base64Decode($.x)", json!(encoded)), Ok(json!(plain)));
     }
 }
 
@@ -622,11 +569,7 @@ fn hash_supports_the_five_algorithms() {
     ];
     for (algorithm, digest) in cases {
         assert_eq!(
-            eval_xy(
-                "States.Hash($.x, $.y)",
-                json!("input data"),
-                json!(algorithm)
-            ),
+            eval_xy("States.Hash($.x, $.y)", json!("input data"), json!(algorithm)),
             Ok(json!(digest)),
             "{algorithm}"
         );
@@ -675,12 +618,7 @@ fn json_merge_is_shallow_in_java_hash_map_order() {
     ];
     for (first, second, expected) in cases {
         assert_eq!(
-            eval_xy(
-                "States.JsonMerge($.x, $.y, false)",
-                first.clone(),
-                second.clone()
-            )
-            .map(|v| v.to_string()),
+            eval_xy("States.JsonMerge($.x, $.y, false)", first.clone(), second.clone()).map(|v| v.to_string()),
             Ok(expected.to_owned()),
             "{first} + {second}"
         );
@@ -760,8 +698,8 @@ fn json_merge_matches_java_hash_map_order() {
         ),
         (
             &[
-                "zvkO", "2RYsZ0", "vZIH", "sW0d", "WmUVG", "7s_xD", "2r9nHGe", "Y21Z", "WY3Jh",
-                "wBvSKIN", "fIuW", "xk", "Mzb",
+                "zvkO", "2RYsZ0", "vZIH", "sW0d", "WmUVG", "7s_xD", "2r9nHGe", "Y21Z", "WY3Jh", "wBvSKIN", "fIuW",
+                "xk", "Mzb",
             ],
             &[
                 "RI",
@@ -808,14 +746,9 @@ fn json_merge_matches_java_hash_map_order() {
         ),
     ];
     for (first, second, expected) in cases {
-        let object = |keys: &[&str]| -> Value {
-            Value::Object(keys.iter().map(|k| (k.to_string(), json!(0))).collect())
-        };
-        let merged = eval_xy(
-            "States.JsonMerge($.x, $.y, false)",
-            object(first),
-            object(second),
-        );
+        let object =
+            |keys: &[&str]| -> Value { Value::Object(keys.iter().map(|k| (k.to_string(), json!(0))).collect()) };
+        let merged = eval_xy("States.JsonMerge($.x, $.y, false)", object(first), object(second));
         let keys: Vec<String> = match merged {
             Ok(Value::Object(map)) => map.keys().cloned().collect(),
             other => panic!("{other:?}"),
@@ -828,20 +761,11 @@ fn json_merge_matches_java_hash_map_order() {
 fn json_merge_rejects_deep_merge_and_non_objects() {
     // doc: "you must specify the boolean value as false".
     assert_eq!(
-        failure_of(eval_xy(
-            "States.JsonMerge($.x, $.y, true)",
-            json!({}),
-            json!({})
-        )),
+        failure_of(eval_xy("States.JsonMerge($.x, $.y, true)", json!({}), json!({}))),
         (Function::JsonMerge, Failure::DeepMerge)
     );
     assert_eq!(
-        failure_of(eval_xy(
-            "States.JsonMerge($.x, $.y, false)",
-            json!({}),
-            json!([])
-        ))
-        .1,
+        failure_of(eval_xy("States.JsonMerge($.x, $.y, false)", json!({}), json!([]))).1,
         Failure::WrongType {
             argument: 2,
             expected: "an object",
@@ -883,11 +807,7 @@ fn math_add_rounds_half_up() {
         assert_eq!(got, Ok(json!(expected)), "{x} + {y}");
     }
     assert_eq!(
-        failure_of(eval_xy(
-            "States.MathAdd($.x, $.y)",
-            json!(i64::MAX),
-            json!(1)
-        )),
+        failure_of(eval_xy("States.MathAdd($.x, $.y)", json!(i64::MAX), json!(1))),
         (
             Function::MathAdd,
             Failure::Overflow {
@@ -914,12 +834,7 @@ fn math_add_rounds_half_up() {
 fn math_random_with_a_seed_is_java_random() {
     // start + new java.util.Random(seed).nextInt(end - start + 1): Random(0).nextInt(100)
     // is 60, Random(42).nextInt(10) is 0 and Random(42).nextInt(16) is 11.
-    let cases = [
-        ("0, 99, 0", 60),
-        ("0, 9, 42", 0),
-        ("0, 15, 42", 11),
-        ("10, 109, 0", 70),
-    ];
+    let cases = [("0, 99, 0", 60), ("0, 9, 42", 0), ("0, 15, 42", 11), ("10, 109, 0", 70)];
     for (args, expected) in cases {
         let text = format!("States.MathRandom({args})");
         assert_eq!(eval_x(&text, json!(0)), Ok(json!(expected)), "{text}");
@@ -936,24 +851,15 @@ fn math_random_without_a_seed_uses_the_engine() {
     // AWS accepts non-integer bounds (rounded half up: 13 to 45, 33 values).
     let mut env = FakeEnv::new(vec![("$.x", json!(12.5)), ("$.y", json!(44.51))]);
     env.randoms = VecDeque::from([100, 32]);
-    assert_eq!(
-        eval_with("States.MathRandom($.x, $.y)", &mut env),
-        Ok(json!(14))
-    );
-    assert_eq!(
-        eval_with("States.MathRandom($.x, $.y)", &mut env),
-        Ok(json!(45))
-    );
+    assert_eq!(eval_with("States.MathRandom($.x, $.y)", &mut env), Ok(json!(14)));
+    assert_eq!(eval_with("States.MathRandom($.x, $.y)", &mut env), Ok(json!(45)));
     let mut env = FakeEnv::new(vec![("$.x", json!(-99999)), ("$.y", json!(-9999))]);
     env.randoms = VecDeque::from([u64::MAX]);
     let drawn = eval_with("States.MathRandom($.x, $.y)", &mut env);
     assert!(drawn.is_ok_and(|v| v.as_i64().is_some_and(|n| (-99999..=-9999).contains(&n))));
     assert_eq!(
         failure_of(eval_x("States.MathRandom(5, 4)", json!(0))),
-        (
-            Function::MathRandom,
-            Failure::RandomRange { start: 5, end: 4 }
-        )
+        (Function::MathRandom, Failure::RandomRange { start: 5, end: 4 })
     );
 }
 
@@ -982,11 +888,7 @@ fn string_split_drops_empty_pieces() {
     ];
     for (text, delimiters, expected) in cases {
         assert_eq!(
-            eval_xy(
-                "States.StringSplit($.x, $.y)",
-                json!(text),
-                json!(delimiters)
-            ),
+            eval_xy("States.StringSplit($.x, $.y)", json!(text), json!(delimiters)),
             Ok(expected),
             "{text:?} on {delimiters:?}"
         );
@@ -1011,14 +913,8 @@ fn uuid_is_version_4() {
 #[test]
 fn path_errors_pass_through_as_runtime_errors() {
     let err = eval_with("States.Array($.missing)", &mut FakeEnv::new(vec![]));
-    assert_eq!(
-        err,
-        Err(IntrinsicError::Path("no value at '$.missing'".to_owned()))
-    );
-    assert_eq!(
-        err.as_ref().map_err(IntrinsicError::error_name),
-        Err("States.Runtime")
-    );
+    assert_eq!(err, Err(IntrinsicError::Path("no value at '$.missing'".to_owned())));
+    assert_eq!(err.as_ref().map_err(IntrinsicError::error_name), Err("States.Runtime"));
     let failure = eval_x("States.ArrayLength($.x)", json!(1));
     assert_eq!(
         failure.as_ref().map_err(IntrinsicError::error_name),
@@ -1229,10 +1125,7 @@ fn parse_limits_nesting_to_ten() {
     assert!(Intrinsic::parse(&nested(10)).is_ok());
     assert_eq!(Intrinsic::parse(&nested(11)), Err(IntrinsicError::TooDeep));
     // Far deeper input fails the same way, without exhausting the stack.
-    assert_eq!(
-        Intrinsic::parse(&nested(100_000)),
-        Err(IntrinsicError::TooDeep)
-    );
+    assert_eq!(Intrinsic::parse(&nested(100_000)), Err(IntrinsicError::TooDeep));
 }
 
 #[test]
@@ -1376,19 +1269,12 @@ fn generated_text_never_panics() {
         }
         if let Ok(call) = Intrinsic::parse(&text) {
             let value = values[round % values.len()].clone();
-            let mut env = FakeEnv::new(vec![
-                ("$", value.clone()),
-                ("$.a", value.clone()),
-                ("$$", value),
-            ]);
+            let mut env = FakeEnv::new(vec![("$", value.clone()), ("$.a", value.clone()), ("$$", value)]);
             env.randoms = VecDeque::from([rng.next(), rng.next()]);
             if call.evaluate(&mut env).is_ok() {
                 evaluated += 1;
             }
         }
     }
-    assert!(
-        evaluated > 300,
-        "only {evaluated} generated calls evaluated"
-    );
+    assert!(evaluated > 300, "only {evaluated} generated calls evaluated");
 }
