@@ -136,13 +136,10 @@ pub async fn run(
         transitions: Cell::new(0),
         first_input_text: RefCell::new(Some(spec.input_text.clone())),
     };
-    run.emit(
-        true,
-        EventKind::ExecutionStarted {
-            input: spec.input_text.clone(),
-            role_arn: spec.role_arn.clone(),
-        },
-    );
+    run.emit(true, || EventKind::ExecutionStarted {
+        input: spec.input_text.clone(),
+        role_arn: spec.role_arn.clone(),
+    });
     let root = Rc::new(Frame::root());
     let body = run.run_machine(machine, input, root);
     let result = match machine.timeout_seconds {
@@ -157,28 +154,22 @@ pub async fn run(
     };
     let (status, output, error, cause) = match result {
         Ok(output) => {
-            run.emit(true, EventKind::ExecutionSucceeded { output: output.clone() });
+            run.emit(true, || EventKind::ExecutionSucceeded { output: output.clone() });
             (Status::Succeeded, Some(output), None, None)
         }
         Err(Ending::Failed(f)) => {
-            run.emit(
-                true,
-                EventKind::ExecutionFailed {
-                    error: Some(f.error.clone()),
-                    cause: f.cause.clone(),
-                },
-            );
+            run.emit(true, || EventKind::ExecutionFailed {
+                error: Some(f.error.clone()),
+                cause: f.cause.clone(),
+            });
             (Status::Failed, None, Some(f.error), f.cause)
         }
         Err(Ending::TimedOut) => {
             let error = names::TIMEOUT.to_owned();
-            run.emit(
-                true,
-                EventKind::ExecutionTimedOut {
-                    error: Some(error.clone()),
-                    cause: None,
-                },
-            );
+            run.emit(true, || EventKind::ExecutionTimedOut {
+                error: Some(error.clone()),
+                cause: None,
+            });
             (Status::TimedOut, None, Some(error), None)
         }
     };
@@ -321,12 +312,18 @@ impl<'a> Run<'a> {
         self.clock.now_ms()
     }
 
-    fn emit(&self, record: bool, kind: EventKind) -> u64 {
+    /// Record an event. The event is built only when the history keeps events, so a run
+    /// that only counts them does not copy payloads.
+    fn emit(&self, record: bool, kind: impl FnOnce() -> EventKind) -> u64 {
         if !record {
             return 0;
         }
+        let mut history = self.history.borrow_mut();
+        if !history.keep {
+            return history.skip();
+        }
         let now = self.now();
-        self.history.borrow_mut().push(now, kind)
+        history.push(now, kind())
     }
 
     fn next_random(&self) -> u64 {
@@ -407,15 +404,12 @@ impl<'a> Run<'a> {
         let state_type = state.kind.type_name();
         let entered_ms = self.now();
         let input_text = self.first_input_text.borrow_mut().take();
-        let entered_id = self.emit(
-            record,
-            EventKind::StateEntered {
-                state_type,
-                name: state.name.clone(),
-                input: raw_input.clone(),
-                input_text,
-            },
-        );
+        let entered_id = self.emit(record, || EventKind::StateEntered {
+            state_type,
+            name: state.name.clone(),
+            input: raw_input.clone(),
+            input_text,
+        });
         let result = self.state_body(state, raw_input, frame, entered_ms, entered_id).await;
         match result {
             Ok((completed, assigned)) => {
@@ -429,15 +423,12 @@ impl<'a> Run<'a> {
                     ));
                 }
                 if !matches!(state.kind, StateKind::Fail(_)) {
-                    self.emit(
-                        record,
-                        EventKind::StateExited {
-                            state_type,
-                            name: state.name.clone(),
-                            output: completed.output.clone(),
-                            assigned,
-                        },
-                    );
+                    self.emit(record, || EventKind::StateExited {
+                        state_type,
+                        name: state.name.clone(),
+                        output: completed.output.clone(),
+                        assigned,
+                    });
                 }
                 Ok(completed)
             }
@@ -846,7 +837,7 @@ impl<'a> Run<'a> {
             _ => None,
         };
         if let Some(marker) = failed_marker.filter(|_| !is_terminal(&failure)) {
-            self.emit(frame.record, EventKind::Marker(marker));
+            self.emit(frame.record, || EventKind::Marker(marker));
         }
         let Some(catcher) = catch.iter().find(|c| failure.matches(&c.error_equals)) else {
             return Err(failure);
@@ -896,24 +887,18 @@ impl<'a> Run<'a> {
             Some(Dynamic::Literal(h)) => Some(*h),
             _ => None,
         };
-        self.emit(
-            record,
-            EventKind::TaskScheduled {
-                resource_type: resource_type.clone(),
-                resource: resource.clone(),
-                region: self.spec.region.clone(),
-                parameters: parameters.clone(),
-                timeout,
-                heartbeat,
-            },
-        );
-        self.emit(
-            record,
-            EventKind::TaskStarted {
-                resource_type: resource_type.clone(),
-                resource: resource.clone(),
-            },
-        );
+        self.emit(record, || EventKind::TaskScheduled {
+            resource_type: resource_type.clone(),
+            resource: resource.clone(),
+            region: self.spec.region.clone(),
+            parameters: parameters.clone(),
+            timeout,
+            heartbeat,
+        });
+        self.emit(record, || EventKind::TaskStarted {
+            resource_type: resource_type.clone(),
+            resource: resource.clone(),
+        });
         let request = TaskRequest {
             resource: task.resource.clone(),
             parameters,
@@ -931,15 +916,12 @@ impl<'a> Run<'a> {
                             error: names::TIMEOUT.into(),
                             cause: None,
                         };
-                        self.emit(
-                            record,
-                            EventKind::TaskTimedOut {
-                                resource_type,
-                                resource,
-                                error: Some(failure.error.clone()),
-                                cause: None,
-                            },
-                        );
+                        self.emit(record, || EventKind::TaskTimedOut {
+                            resource_type,
+                            resource,
+                            error: Some(failure.error.clone()),
+                            cause: None,
+                        });
                         return Err(failure);
                     }
                 }
@@ -948,14 +930,11 @@ impl<'a> Run<'a> {
         };
         match outcome {
             Ok(result) => {
-                self.emit(
-                    record,
-                    EventKind::TaskSucceeded {
-                        resource_type,
-                        resource,
-                        output: result.clone(),
-                    },
-                );
+                self.emit(record, || EventKind::TaskSucceeded {
+                    resource_type,
+                    resource,
+                    output: result.clone(),
+                });
                 if result.to_string().len() > self.options.max_payload_bytes {
                     return Err(Failure::new(
                         names::DATA_LIMIT_EXCEEDED,
@@ -969,15 +948,12 @@ impl<'a> Run<'a> {
                 }
             }
             Err(failure) => {
-                self.emit(
-                    record,
-                    EventKind::TaskFailed {
-                        resource_type,
-                        resource,
-                        error: Some(failure.error.clone()),
-                        cause: failure.cause.clone(),
-                    },
-                );
+                self.emit(record, || EventKind::TaskFailed {
+                    resource_type,
+                    resource,
+                    error: Some(failure.error.clone()),
+                    cause: failure.cause.clone(),
+                });
                 Err(failure)
             }
         }
@@ -1001,7 +977,7 @@ impl<'a> Run<'a> {
                 .map_err(located)?,
             None => input,
         };
-        self.emit(record, EventKind::Marker("ParallelStateStarted"));
+        self.emit(record, || EventKind::Marker("ParallelStateStarted"));
         let branches = parallel.branches.iter().map(|branch| {
             let child = Rc::new(Frame::child(frame, None, true));
             self.run_machine(branch, branch_input.clone(), child)
@@ -1081,7 +1057,7 @@ impl<'a> Run<'a> {
             },
         };
         // AWS reports the item count before it reads the concurrency and tolerance settings.
-        self.emit(record, EventKind::MapStateStarted { length: items.len() });
+        self.emit(record, || EventKind::MapStateStarted { length: items.len() });
         let max_concurrency = match &map.max_concurrency {
             Dynamic::Literal(n) => *n,
             Dynamic::Path(path) => asl::template::lookup(&scope, path)
@@ -1143,7 +1119,7 @@ impl<'a> Run<'a> {
                 label,
                 uuid_from(self.next_random(), self.next_random())
             );
-            self.emit(record, EventKind::MapRunStarted { map_run_arn });
+            self.emit(record, || EventKind::MapRunStarted { map_run_arn });
         }
         let total = items.len();
         let concurrency = if max_concurrency == 0 {
@@ -1165,14 +1141,11 @@ impl<'a> Run<'a> {
                     }
                     None => item,
                 };
-                self.emit(
-                    iteration_record,
-                    EventKind::MapIteration {
-                        event: "MapIterationStarted",
-                        index,
-                        name: state.name.clone(),
-                    },
-                );
+                self.emit(iteration_record, || EventKind::MapIteration {
+                    event: "MapIterationStarted",
+                    index,
+                    name: state.name.clone(),
+                });
                 let child = Rc::new(Frame::child(&frame, None, !distributed));
                 let result = self.run_machine(&map.processor, iteration_input, child).await;
                 let event = if result.is_ok() {
@@ -1180,14 +1153,11 @@ impl<'a> Run<'a> {
                 } else {
                     "MapIterationFailed"
                 };
-                self.emit(
-                    iteration_record,
-                    EventKind::MapIteration {
-                        event,
-                        index,
-                        name: state.name.clone(),
-                    },
-                );
+                self.emit(iteration_record, || EventKind::MapIteration {
+                    event,
+                    index,
+                    name: state.name.clone(),
+                });
                 result
             }
         });
@@ -1215,7 +1185,7 @@ impl<'a> Run<'a> {
         drop(stream);
         if let Some(f) = first_failure {
             if distributed {
-                self.emit(record, EventKind::Marker("MapRunFailed"));
+                self.emit(record, || EventKind::Marker("MapRunFailed"));
                 let exceeded = tolerated_count.is_some() || tolerated_percentage.is_some();
                 return Err(if exceeded {
                     Failure::new(

@@ -377,6 +377,12 @@ impl History {
         id
     }
 
+    /// Count an event without keeping it; returns its id.
+    pub fn skip(&mut self) -> u64 {
+        self.count += 1;
+        self.count
+    }
+
     /// Make the latest event the one the next event points at.
     pub fn chain_to_last(&mut self) {
         self.chain = self.count;
