@@ -155,6 +155,6 @@ mod tests {
         assert_eq!(positions["/StartAt"], (2, 3));
         assert_eq!(positions["/States"], (3, 3));
         assert_eq!(positions["/States/A"], (4, 5));
-        assert_eq!(positions["/States/A/Next"], (4, 28));
+        assert_eq!(positions["/States/A/Next"], (4, 27));
     }
 }
