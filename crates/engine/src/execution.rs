@@ -158,11 +158,13 @@ pub async fn run(
             (Status::Succeeded, Some(output), None, None)
         }
         Err(Ending::Failed(f)) => {
+            // A Fail state without `Error` fails the execution with no error name at all.
+            let error = Some(f.error).filter(|e| !e.is_empty());
             run.emit(true, || EventKind::ExecutionFailed {
-                error: Some(f.error.clone()),
+                error: error.clone(),
                 cause: f.cause.clone(),
             });
-            (Status::Failed, None, Some(f.error), f.cause)
+            (Status::Failed, None, error, f.cause)
         }
         Err(Ending::TimedOut) => {
             let error = names::TIMEOUT.to_owned();
@@ -413,6 +415,12 @@ impl<'a> Run<'a> {
         let result = self.state_body(state, raw_input, frame, entered_ms, entered_id).await;
         match result {
             Ok((completed, assigned)) => {
+                if let Some(assigned) = &assigned {
+                    let mut vars = frame.vars.borrow_mut();
+                    for (name, value) in assigned {
+                        vars.insert(name.clone(), value.clone());
+                    }
+                }
                 if exceeds(&completed.output, self.options.max_payload_bytes) {
                     return Err(Failure::new(
                         names::DATA_LIMIT_EXCEEDED,
@@ -482,24 +490,16 @@ impl<'a> Run<'a> {
     }
 
     /// Evaluate `Assign` and store the variables; returns them for the history event.
-    fn assign(
-        &self,
-        template: Option<&Template>,
-        scope: &dyn Scope,
-        frame: &Frame,
-    ) -> Result<Option<Vec<(String, Value)>>, Failure> {
+    /// Evaluate `Assign`. The values are stored only once the state's output is computed
+    /// (by `run_state`): every expression of a state sees the variables from before it.
+    fn assign(&self, template: Option<&Template>, scope: &dyn Scope) -> Result<Option<Vec<(String, Value)>>, Failure> {
         let Some(template) = template else {
             return Ok(None);
         };
         let Value::Object(values) = template.evaluate(scope)? else {
             return Err(Failure::runtime("Assign must be an object"));
         };
-        let assigned: Vec<(String, Value)> = values.into_iter().collect();
-        let mut vars = frame.vars.borrow_mut();
-        for (name, value) in &assigned {
-            vars.insert(name.clone(), value.clone());
-        }
-        Ok(Some(assigned))
+        Ok(Some(values.into_iter().collect()))
     }
 
     async fn state_body(
@@ -522,7 +522,7 @@ impl<'a> Run<'a> {
                 };
                 let assigned = {
                     let scope = self.scope(frame, &result, state, entered_ms, None);
-                    self.assign(state.assign.as_ref(), &scope, frame).map_err(located)?
+                    self.assign(state.assign.as_ref(), &scope).map_err(located)?
                 };
                 drop(scope);
                 let output = self
@@ -586,7 +586,7 @@ impl<'a> Run<'a> {
                     }
                 };
                 let assigned = self
-                    .assign(branch_assign.or(state.assign.as_ref()), &scope, frame)
+                    .assign(branch_assign.or(state.assign.as_ref()), &scope)
                     .map_err(located)?;
                 drop(scope);
                 let output = self
@@ -612,7 +612,7 @@ impl<'a> Run<'a> {
                 self.sleep_ms(delay_ms).await;
                 let assigned = {
                     let scope = self.scope(frame, &input, state, entered_ms, None);
-                    self.assign(state.assign.as_ref(), &scope, frame).map_err(located)?
+                    self.assign(state.assign.as_ref(), &scope).map_err(located)?
                 };
                 let output = self
                     .finish_output(state, input, Value::Null, &ResultPath::Discard, frame)
@@ -799,7 +799,7 @@ impl<'a> Run<'a> {
                 Ok(result) => {
                     let assigned = {
                         let scope = self.scope(frame, &result, state, entered_ms, None);
-                        self.assign(state.assign.as_ref(), &scope, frame).map_err(located)?
+                        self.assign(state.assign.as_ref(), &scope).map_err(located)?
                     };
                     let output = self
                         .finish_output(state, raw_input.clone(), result, result_path, frame)
@@ -845,7 +845,7 @@ impl<'a> Run<'a> {
         let error_output = failure.to_output();
         let assigned = {
             let scope = self.scope(frame, &error_output, state, entered_ms, None);
-            self.assign(catcher.assign.as_ref(), &scope, frame).map_err(located)?
+            self.assign(catcher.assign.as_ref(), &scope).map_err(located)?
         };
         let output = apply_result_path(raw_input.clone(), error_output, &catcher.result_path).map_err(located)?;
         Ok((
