@@ -879,13 +879,13 @@ impl<'a> Run<'a> {
             }
         };
         let (resource_type, resource) = split_resource(&task.resource);
-        let timeout = match &task.timeout_seconds {
-            Some(Dynamic::Literal(t)) => Some(*t),
-            _ => None,
-        };
-        let heartbeat = match &task.heartbeat_seconds {
-            Some(Dynamic::Literal(h)) => Some(*h),
-            _ => None,
+        let (timeout, heartbeat) = {
+            let scope = self.scope(frame, &input, state, entered_ms, Some(retry_count));
+            let timeout =
+                dynamic_seconds(task.timeout_seconds.as_ref(), &scope, "TimeoutSecondsPath").map_err(located)?;
+            let heartbeat =
+                dynamic_seconds(task.heartbeat_seconds.as_ref(), &scope, "HeartbeatSecondsPath").map_err(located)?;
+            (timeout, heartbeat)
         };
         self.emit(record, || EventKind::TaskScheduled {
             resource_type: resource_type.clone(),
@@ -1215,6 +1215,23 @@ impl<'a> Run<'a> {
                 .map_err(located),
             None => Ok(result),
         }
+    }
+}
+
+/// Resolve `TimeoutSeconds`/`HeartbeatSeconds` and their `...Path` and JSONata forms.
+fn dynamic_seconds(value: Option<&Dynamic<u64>>, scope: &dyn Scope, field: &str) -> Result<Option<u64>, Failure> {
+    let resolved = match value {
+        None => return Ok(None),
+        Some(Dynamic::Literal(n)) => return Ok(Some(*n)),
+        Some(Dynamic::Path(path)) => asl::template::lookup(scope, path),
+        Some(Dynamic::Expression(t)) => Some(t.evaluate(scope)?),
+    };
+    match resolved.as_ref().and_then(Value::as_u64) {
+        Some(n) if n > 0 => Ok(Some(n)),
+        _ => Err(Failure::runtime(format!(
+            "The {field} field refers to value {} which is not a positive integer",
+            resolved.map(|v| v.to_string()).unwrap_or_else(|| "null".into())
+        ))),
     }
 }
 
