@@ -4,3 +4,5 @@
 //! functions over data: parsing and validating definitions, JSONPath, intrinsic functions,
 //! Choice rules, and the decisions of each state type. The crate performs no I/O, reads no
 //! clock and draws no randomness: the engine passes time, ids and random numbers in.
+
+pub mod path;
