@@ -171,11 +171,10 @@ impl Regex {
                     stack.push(*second);
                     stack.push(*first);
                 }
-                Some(Inst::Assert(assertion)) => {
-                    if self.assertion_holds(*assertion, text, pos) {
-                        stack.push(pc + 1);
-                    }
+                Some(Inst::Assert(assertion)) if self.assertion_holds(*assertion, text, pos) => {
+                    stack.push(pc + 1);
                 }
+                Some(Inst::Assert(_)) => {}
                 Some(_) => list.pcs.push(pc),
                 None => {}
             }
