@@ -224,10 +224,7 @@ impl Query {
                 Step::Property { names, quote } => {
                     let rendered: Vec<String> = names
                         .iter()
-                        .map(|name| {
-                            let escaped = name.replace('\\', "\\\\").replace('\'', "\\'");
-                            format!("{quote}{escaped}{quote}")
-                        })
+                        .map(|name| format!("{quote}{name}{quote}"))
                         .collect();
                     out.push('[');
                     out.push_str(&rendered.join(","));

@@ -27,6 +27,9 @@
 //! decides):
 //! - An indefinite path whose definite prefix fails (`$.items[1:]` on `{}`) gives `[]`,
 //!   as AWS does, where Jayway throws `PathNotFoundException`.
+//! - Bracket names are taken as written: in `$['a\'b']` the backslash keeps the quote from
+//!   ending the name but stays part of it, as AWS does (its Jayway predates unescaping).
+//!   Filter string literals are still unescaped.
 //! - Paths must start with `$`; Jayway would prefix other text with `$.`. `$name` is a
 //!   workflow variable, `$$` the context object.
 //! - Unknown functions are rejected when parsing; functions may only end a path; a deep
@@ -34,10 +37,11 @@
 //! - `last()` and `index(-n)` also work on one-element arrays (Jayway's bounds check is
 //!   off by one); a single stray character after a bracket (`$[0]x`) is read as a
 //!   property where Jayway silently drops it.
-//! - Regular expressions support the common Java syntax only (see [`regex`]); flags
+//! - Regular expressions support the common Java syntax only (see `regex.rs`); flags
 //!   are the letters right after the closing `/`.
 //! - `$` inside filters and function arguments denotes the value the path is evaluated
-//!   against (for `$$.` and `$var` paths: the context object or the variable).
+//!   against (for `$$.` and `$var` paths: the context object or the variable); `@` in a
+//!   function argument inside a filter is the item being tested (Jayway: the document).
 
 mod ast;
 mod decimal;
@@ -333,10 +337,7 @@ impl ReferencePath {
         let mut out = self.root.token();
         for segment in self.segments.iter().take(len) {
             match segment {
-                Segment::Field(name) => {
-                    let escaped = name.replace('\\', "\\\\").replace('\'', "\\'");
-                    out.push_str(&format!("['{escaped}']"));
-                }
+                Segment::Field(name) => out.push_str(&format!("['{name}']")),
                 Segment::Index(index) => out.push_str(&format!("[{index}]")),
             }
         }

@@ -360,7 +360,7 @@ impl PathParser {
         ))
     }
 
-    /// `['a']`, `["a"]`, `['a','b']`.
+    /// `['a']`, `["a"]`, `['a','b']`; `\\` escapes a quote but stays in the name.
     fn bracket_property(&mut self) -> Result<bool, String> {
         let open = self.pos;
         let Some(quote) = self
@@ -395,7 +395,9 @@ impl PathParser {
                             "properties must be separated by ',' and closed by ']' (position {at})"
                         ));
                     }
-                    names.push(unescape(self.chars.get(name_start..at).unwrap_or(&[]))?);
+                    // AWS keeps the text as written (its Jayway predates unescaping
+                    // bracket names): a backslash only stops a quote from ending it.
+                    names.push(self.text(name_start, at));
                     last_quote = at;
                     in_name = false;
                 } else {
@@ -539,7 +541,7 @@ fn parse_indexes(expression: &str) -> Result<Step, String> {
     Ok(Step::Index(indexes))
 }
 
-/// Java-style unescaping of a quoted name or string literal (Jayway's `Utils.unescape`).
+/// Java-style unescaping of a filter's string literal (Jayway's `Utils.unescape`).
 fn unescape(chars: &[char]) -> Result<String, String> {
     let mut out = String::with_capacity(chars.len());
     let mut pending_high: Option<u16> = None;
@@ -993,7 +995,7 @@ mod tests {
             ("$[ 'a' ]", "['a']"),
             ("$['a','b']", "['a','b']"),
             ("$.key-dash", "['key-dash']"),
-            ("$.'key'", r"['\'key\'']"),
+            ("$.'key'", "[''key'']"),
             ("$[0]", "[0]"),
             ("$[-1]", "[-1]"),
             ("$[ 0 , 1 ]", "[0,1]"),
@@ -1016,6 +1018,7 @@ mod tests {
             ("$..price.sum()", ".sum(...)"),
             ("$['\\'']", "['\\'']"),
             ("$['\\\\']", "['\\\\']"),
+            ("$['Test\\\"\"Name\"']", "['Test\\\"\"Name\"']"),
         ];
         for (text, expected) in table {
             assert_eq!(rendered(text), expected, "{text}");

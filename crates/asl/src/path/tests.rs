@@ -48,7 +48,8 @@ fn dot_and_bracket_notation() {
         "2": 8,
         "length": 9,
         "屬性": 10,
-        "it's": 11
+        "it\\'s": 11,
+        "Test\\\"\"Name\"": 12
     });
     let table = [
         ("$.a.x", json!(2)),
@@ -66,7 +67,10 @@ fn dot_and_bracket_notation() {
         ("$.2", json!(8)),
         ("$.length", json!(9)),
         ("$.屬性", json!(10)),
+        // Bracket names are taken as written: a backslash keeps a quote from ending the
+        // name but stays part of it (AWS, recorded execution of `$['Test\""Name"']`).
         ("$['it\\'s']", json!(11)),
+        ("$['Test\\\"\"Name\"']", json!(12)),
         ("$['a','b c']", json!({"a": input["a"].clone(), "b c": 6})),
         ("$['missing','b c']", json!({"b c": 6})),
         ("$", input.clone()),
