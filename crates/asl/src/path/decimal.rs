@@ -170,6 +170,11 @@ impl Decimal {
     /// `BigDecimal.intValue()` for the sizes filters compare against: the integer part, or
     /// `None` when it does not fit an `i64`.
     pub(super) fn integer_part(&self) -> Option<i64> {
+        // A non-zero coefficient starts with a non-zero digit, so the loop below overflows
+        // within 19 digits; zero could otherwise spin through a huge exponent.
+        if self.is_zero() {
+            return Some(0);
+        }
         let len = self.coefficient.len() as i64;
         let keep = len - self.scale;
         if keep <= 0 {
@@ -334,6 +339,7 @@ mod tests {
         assert_eq!(d("1e3").integer_part(), Some(1000));
         assert_eq!(d("0.5").integer_part(), Some(0));
         assert_eq!(d("1e30").integer_part(), None);
+        assert_eq!(d("0e2000000000").integer_part(), Some(0));
     }
 
     #[test]

@@ -65,7 +65,8 @@ pub enum Root {
     Input,
     /// `$$`: the context object.
     Context,
-    /// `$name`: a workflow variable (letters, digits and `_`, not starting with a digit).
+    /// `$name`: a workflow variable (letters, digits and `_`, not starting with a digit;
+    /// Unicode letters and digits count).
     Variable(String),
 }
 

@@ -139,12 +139,12 @@ impl PathParser {
                 self.pos = 2;
                 Ok(Anchor::Root(Root::Context))
             }
-            (Some('$'), Some(c), Mode::TopLevel) if c.is_ascii_alphabetic() || c == '_' => {
+            (Some('$'), Some(c), Mode::TopLevel) if c.is_alphabetic() || c == '_' => {
                 let start = 1;
                 let mut end = start;
                 while self
                     .char_at(end)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
                 {
                     end += 1;
                 }
@@ -1040,6 +1040,14 @@ mod tests {
             Ok(Anchor::Root(Root::Variable("_x".into())))
         );
         assert_eq!(anchor("$v2"), Ok(Anchor::Root(Root::Variable("v2".into()))));
+        assert_eq!(
+            anchor("$prix_€"),
+            Err("unexpected character '€' at position 6: expected '.' or '['".into())
+        );
+        assert_eq!(
+            anchor("$größe.x"),
+            Ok(Anchor::Root(Root::Variable("größe".into())))
+        );
         assert!(parse("@.a").is_err());
         assert!(parse("$my-var").is_err());
         assert!(parse("$1").is_err());
