@@ -56,9 +56,7 @@ fn main() -> ExitCode {
             println!("    ours:   {actual}");
         }
     }
-    println!(
-        "jsonpath vs Jayway: {agree} agree, {differ} differ ({skipped} without a Jayway result skipped)"
-    );
+    println!("jsonpath vs Jayway: {agree} agree, {differ} differ ({skipped} without a Jayway result skipped)");
     ExitCode::SUCCESS
 }
 
@@ -78,9 +76,7 @@ fn run(selector: &str, document: &Value) -> Value {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
@@ -97,13 +93,12 @@ fn same_elements(a: &Value, b: &Value) -> bool {
         return false;
     }
     let mut unused: Vec<&Value> = y.iter().collect();
-    x.iter().all(
-        |item| match unused.iter().position(|other| same(item, other)) {
+    x.iter()
+        .all(|item| match unused.iter().position(|other| same(item, other)) {
             Some(i) => {
                 unused.swap_remove(i);
                 true
             }
             None => false,
-        },
-    )
+        })
 }

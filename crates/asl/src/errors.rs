@@ -12,6 +12,9 @@ pub struct Failure {
     /// `None` when the error has no cause at all (a Fail state without `Cause`), which
     /// history events show by leaving the field out.
     pub cause: Option<String>,
+    /// For a failed JSONata evaluation, the field it was in (`Output/result`), which AWS
+    /// reports in the `EvaluationFailed` event.
+    pub location: Option<String>,
 }
 
 impl Failure {
@@ -19,6 +22,7 @@ impl Failure {
         Failure {
             error: error.into(),
             cause: Some(cause.into()),
+            location: None,
         }
     }
 
@@ -157,6 +161,7 @@ mod tests {
         let f = Failure {
             error: "E".into(),
             cause: None,
+            location: None,
         };
         assert_eq!(f.to_output(), serde_json::json!({"Error": "E"}));
         assert_eq!(

@@ -41,7 +41,10 @@ pub fn root_value<'a>(scope: &'a dyn Scope, root: &Root) -> Option<Cow<'a, Value
 pub fn select(scope: &dyn Scope, path: &Path) -> Result<Value, PathError> {
     match root_value(scope, path.root()) {
         Some(value) => path.select(&value),
-        None => Err(PathError::NotFound { path: path.as_str().to_owned(), normalized: path.normalized() }),
+        None => Err(PathError::NotFound {
+            path: path.as_str().to_owned(),
+            normalized: path.normalized(),
+        }),
     }
 }
 

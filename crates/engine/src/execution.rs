@@ -386,17 +386,14 @@ impl<'a> Run<'a> {
         match failure.cause {
             Some(cause) if failure.error == names::RUNTIME || failure.error == names::QUERY_EVALUATION_ERROR => {
                 Failure {
-                    error: failure.error,
                     cause: Some(format!(
                         "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
                         state.name, entered_id, cause
                     )),
+                    ..failure
                 }
             }
-            cause => Failure {
-                error: failure.error,
-                cause,
-            },
+            cause => Failure { cause, ..failure },
         }
     }
 
@@ -440,7 +437,25 @@ impl<'a> Run<'a> {
                 }
                 Ok(completed)
             }
-            Err(failure) => Err(failure),
+            Err(failure) => {
+                // AWS records a failed JSONata evaluation in this state (not one passed up
+                // from a Map iteration or branch) as an EvaluationFailed event first.
+                let own = failure.cause.as_deref().is_some_and(|c| {
+                    c.starts_with(&format!(
+                        "An error occurred while executing the state '{}' (entered at the event id #{entered_id})",
+                        state.name
+                    ))
+                });
+                if own && failure.error == names::QUERY_EVALUATION_ERROR {
+                    self.emit(record, || EventKind::EvaluationFailed {
+                        error: failure.error.clone(),
+                        cause: failure.cause.clone().unwrap_or_default(),
+                        location: failure.location.clone(),
+                        state: state.name.clone(),
+                    });
+                }
+                Err(failure)
+            }
         }
     }
 
@@ -556,16 +571,7 @@ impl<'a> Run<'a> {
                 Err(Failure {
                     error: error.unwrap_or_default(),
                     cause,
-                })
-                .map_err(|f| {
-                    if f.error.is_empty() {
-                        Failure {
-                            error: String::new(),
-                            ..f
-                        }
-                    } else {
-                        f
-                    }
+                    location: None,
                 })
             }
             StateKind::Choice(choice) => {
@@ -915,6 +921,7 @@ impl<'a> Run<'a> {
                         let failure = Failure {
                             error: names::TIMEOUT.into(),
                             cause: None,
+                            location: None,
                         };
                         self.emit(record, || EventKind::TaskTimedOut {
                             resource_type,

@@ -86,6 +86,7 @@ impl MockConfig {
                         Response::Throw(Failure {
                             error: error.to_owned(),
                             cause,
+                            location: None,
                         })
                     }
                     _ => {

@@ -222,10 +222,7 @@ impl Query {
         for step in &self.steps {
             match step {
                 Step::Property { names, quote } => {
-                    let rendered: Vec<String> = names
-                        .iter()
-                        .map(|name| format!("{quote}{name}{quote}"))
-                        .collect();
+                    let rendered: Vec<String> = names.iter().map(|name| format!("{quote}{name}{quote}")).collect();
                     out.push('[');
                     out.push_str(&rendered.join(","));
                     out.push(']');

@@ -157,12 +157,7 @@ impl Decimal {
     /// to the first digit (the number of digits before the point).
     fn significant_digits(&self) -> (&[u8], i64) {
         let len = self.coefficient.len();
-        let trailing = self
-            .coefficient
-            .iter()
-            .rev()
-            .take_while(|&&d| d == 0)
-            .count();
+        let trailing = self.coefficient.iter().rev().take_while(|&&d| d == 0).count();
         let digits = self.coefficient.get(..len - trailing).unwrap_or(&[]);
         (digits, len as i64 - self.scale)
     }
@@ -195,11 +190,7 @@ impl Decimal {
     /// `BigDecimal.toString()`: plain notation unless the exponent is large or the number
     /// is very small, then scientific notation such as `1E+3`.
     pub(super) fn to_java_string(&self) -> String {
-        let digits: String = self
-            .coefficient
-            .iter()
-            .map(|&d| char::from(b'0' + d))
-            .collect();
+        let digits: String = self.coefficient.iter().map(|&d| char::from(b'0' + d)).collect();
         let sign = if self.negative { "-" } else { "" };
         if self.scale == 0 {
             return format!("{sign}{digits}");
@@ -228,12 +219,7 @@ impl Decimal {
 /// 10^-3 and 10^7, otherwise `d.dddE±n`; always the shortest digits that round-trip.
 pub(super) fn java_double_to_string(value: f64) -> String {
     if value == 0.0 {
-        return if value.is_sign_negative() {
-            "-0.0"
-        } else {
-            "0.0"
-        }
-        .to_string();
+        return if value.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }
     let sign = if value < 0.0 { "-" } else { "" };
     let magnitude = value.abs();
@@ -250,11 +236,7 @@ pub(super) fn java_double_to_string(value: f64) -> String {
                 int_part.push('0');
             }
             let frac: String = digits.chars().skip(int_len).collect();
-            let frac = if frac.is_empty() {
-                "0".to_string()
-            } else {
-                frac
-            };
+            let frac = if frac.is_empty() { "0".to_string() } else { frac };
             format!("{sign}{int_part}.{frac}")
         } else {
             let zeros = "0".repeat((-exponent - 1) as usize);

@@ -421,9 +421,7 @@ impl<'a> Node<'a> {
             (Node::Str(a), Node::Str(b)) => a == b,
             (Node::Str(a), Node::Number(b)) => a.as_ref() == b.to_java_string(),
             (Node::Number(a), Node::Number(b)) => a.compare(b) == Ordering::Equal,
-            (Node::Number(a), Node::Str(b)) => {
-                Decimal::parse(b).is_some_and(|b| a.compare(&b) == Ordering::Equal)
-            }
+            (Node::Number(a), Node::Str(b)) => Decimal::parse(b).is_some_and(|b| a.compare(&b) == Ordering::Equal),
             (Node::Bool(a), Node::Bool(b)) => a == b,
             (Node::Null, Node::Null) => true,
             (Node::Json { value: a, .. }, Node::Json { value: b, .. }) => a == b,
@@ -439,9 +437,7 @@ impl<'a> Node<'a> {
     /// `Invalid` stop for non-JSON nodes, as Jayway's `asValueListNode` throws.
     fn list(&self) -> Result<Option<Vec<Node<'_>>>, Stop> {
         match self {
-            Node::Json { value, .. } => Ok(value
-                .as_array()
-                .map(|items| items.iter().map(Node::from_ref).collect())),
+            Node::Json { value, .. } => Ok(value.as_array().map(|items| items.iter().map(Node::from_ref).collect())),
             _ => Err(Stop::Invalid),
         }
     }
@@ -518,9 +514,7 @@ fn compare(left: &Node<'_>, op: RelOp, right: &Node<'_>) -> Result<bool, Stop> {
         RelOp::Ge => order(left, right).is_some_and(Ordering::is_ge),
         RelOp::Regex => match (left, right) {
             (Node::Pattern(_), Node::Pattern(_)) => false,
-            (Node::Pattern(regex), other) | (other, Node::Pattern(regex)) => {
-                regex.matches_fully(&other.regex_input())
-            }
+            (Node::Pattern(regex), other) | (other, Node::Pattern(regex)) => regex.matches_fully(&other.regex_input()),
             _ => false,
         },
         RelOp::Size => {

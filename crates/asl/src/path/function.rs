@@ -84,10 +84,7 @@ fn failure(call: &Call, message: &str) -> Stop {
 fn argument(arg: &Arg, scope: Scope<'_>) -> Result<Value, Stop> {
     match arg {
         Arg::Json(value) => Ok(value.clone()),
-        Arg::Path(query) => query
-            .value(scope)?
-            .map(std::borrow::Cow::into_owned)
-            .ok_or(Stop::Abort),
+        Arg::Path(query) => query.value(scope)?.map(std::borrow::Cow::into_owned).ok_or(Stop::Abort),
     }
 }
 
@@ -168,11 +165,7 @@ fn element(call: &Call, model: &Value, position: Option<i64>) -> Result<Value, S
         return Err(failure(call, "index() needs a number argument"));
     };
     let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    let effective = if position < 0 {
-        len + position
-    } else {
-        position
-    };
+    let effective = if position < 0 { len + position } else { position };
     usize::try_from(effective)
         .ok()
         .and_then(|i| items.get(i))

@@ -187,12 +187,7 @@ impl Reader {
         {
             self.pos += 1;
         }
-        let text: String = self
-            .chars
-            .get(start..self.pos)
-            .unwrap_or(&[])
-            .iter()
-            .collect();
+        let text: String = self.chars.get(start..self.pos).unwrap_or(&[]).iter().collect();
         serde_json::from_str::<serde_json::Number>(&text)
             .map(Value::Number)
             .map_err(|_| format!("invalid number '{text}' in JSON literal"))
@@ -200,17 +195,10 @@ impl Reader {
 
     fn bare_word(&mut self) -> String {
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
-        {
+        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
             self.pos += 1;
         }
-        self.chars
-            .get(start..self.pos)
-            .unwrap_or(&[])
-            .iter()
-            .collect()
+        self.chars.get(start..self.pos).unwrap_or(&[]).iter().collect()
     }
 
     fn word(&mut self) -> Result<Value, String> {
@@ -247,9 +235,7 @@ mod tests {
 
     #[test]
     fn rejects_malformed_literals() {
-        for text in [
-            "[1,", "{'a' 1}", "[1] x", "'open", "nope", "", "1.2.3", "{:1}",
-        ] {
+        for text in ["[1,", "{'a' 1}", "[1] x", "'open", "nope", "", "1.2.3", "{:1}"] {
             assert!(parse(text).is_err(), "{text:?} should be rejected");
         }
         let deep = "[".repeat(500) + &"]".repeat(500);

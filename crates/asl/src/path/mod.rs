@@ -96,11 +96,7 @@ pub enum PathError {
     NotAnArray { path: String, at: String },
     /// Writing through `[index]` needs that element to exist.
     #[error("Cannot set '{path}': index {index} is out of range at {at}")]
-    IndexOutOfRange {
-        path: String,
-        at: String,
-        index: i32,
-    },
+    IndexOutOfRange { path: String, at: String, index: i32 },
 }
 
 /// A parsed JSONPath in the Jayway dialect.
@@ -162,13 +158,8 @@ impl Path {
         };
         let definite = self.is_definite();
         match self.query.evaluate(root_value, scope, false) {
-            Ok(mut found) if definite => found
-                .pop()
-                .map(Cow::into_owned)
-                .ok_or_else(|| self.not_found()),
-            Ok(found) => Ok(Value::Array(
-                found.into_iter().map(Cow::into_owned).collect(),
-            )),
+            Ok(mut found) if definite => found.pop().map(Cow::into_owned).ok_or_else(|| self.not_found()),
+            Ok(found) => Ok(Value::Array(found.into_iter().map(Cow::into_owned).collect())),
             Err(Stop::Failed(error)) => Err(error),
             Err(Stop::Abort | Stop::Invalid) if definite => Err(self.not_found()),
             Err(Stop::Abort | Stop::Invalid) => Ok(Value::Array(Vec::new())),
@@ -279,16 +270,13 @@ impl ReferencePath {
                         map.insert(name.clone(), value);
                         return Ok(());
                     }
-                    map.entry(name.clone())
-                        .or_insert_with(|| Value::Object(Map::new()))
+                    map.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()))
                 }
                 Segment::Index(index) => {
                     let len = node.as_array().map_or(0, Vec::len);
                     let slot = node
                         .as_array_mut()
-                        .and_then(|items| {
-                            array_position(len, *index).and_then(|i| items.get_mut(i))
-                        })
+                        .and_then(|items| array_position(len, *index).and_then(|i| items.get_mut(i)))
                         .ok_or_else(|| self.not_an_object(0))?;
                     if last {
                         *slot = value;

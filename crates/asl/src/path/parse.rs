@@ -142,10 +142,7 @@ impl PathParser {
             (Some('$'), Some(c), Mode::TopLevel) if c.is_alphabetic() || c == '_' => {
                 let start = 1;
                 let mut end = start;
-                while self
-                    .char_at(end)
-                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
-                {
+                while self.char_at(end).is_some_and(|c| c.is_alphanumeric() || c == '_') {
                     end += 1;
                 }
                 self.pos = end;
@@ -252,11 +249,7 @@ impl PathParser {
             return Err(format!("the function '{name}()' does not exist"));
         };
         let (args, after) = self.arguments(&name, end)?;
-        let mut call = Call {
-            function,
-            name,
-            args,
-        };
+        let mut call = Call { function, name, args };
         count_children_for_length(&mut call);
         self.calls.push(call);
         self.pos = after;
@@ -330,8 +323,7 @@ impl PathParser {
         let text = text.trim();
         match text.chars().next() {
             Some(c) if c == '{' || c == '"' || c == '-' || c.is_ascii_digit() => {
-                let value = lenient_json::parse(text)
-                    .map_err(|e| format!("invalid function argument {text}: {e}"))?;
+                let value = lenient_json::parse(text).map_err(|e| format!("invalid function argument {text}: {e}"))?;
                 args.push(Arg::Json(value));
             }
             Some('$' | '@') => {
@@ -348,11 +340,7 @@ impl PathParser {
     /// tries them in that order.
     fn bracket(&mut self) -> Result<(), String> {
         let start = self.pos;
-        if self.bracket_property()?
-            || self.array_index()?
-            || self.bracket_wildcard()?
-            || self.filter()?
-        {
+        if self.bracket_property()? || self.array_index()? || self.bracket_wildcard()? || self.filter()? {
             return Ok(());
         }
         Err(format!(
@@ -414,9 +402,7 @@ impl PathParser {
             at += 1;
         }
         if in_name {
-            return Err(format!(
-                "the property is not closed: missing closing {quote}"
-            ));
+            return Err(format!("the property is not closed: missing closing {quote}"));
         }
         let Some(close) = self.next_significant_is(last_quote, ']') else {
             return Err("the property is not closed: missing closing ]".into());
@@ -436,8 +422,7 @@ impl PathParser {
         if !starts_like_index {
             return Ok(false);
         }
-        let Some(close) = (open + 1..self.chars.len()).find(|&i| self.char_at(i) == Some(']'))
-        else {
+        let Some(close) = (open + 1..self.chars.len()).find(|&i| self.char_at(i) == Some(']')) else {
             return Ok(false);
         };
         let expression = self.text(open + 1, close);
@@ -464,9 +449,7 @@ impl PathParser {
             return Ok(false);
         };
         let Some(close) = self.next_significant_is(star, ']') else {
-            return Err(format!(
-                "expected ']' after the wildcard at position {star}"
-            ));
+            return Err(format!("expected ']' after the wildcard at position {star}"));
         };
         self.steps.push(Step::Wildcard);
         self.pos = close + 1;
@@ -503,10 +486,7 @@ impl PathParser {
 
 fn parse_slice(expression: &str) -> Result<Step, String> {
     let invalid = || format!("invalid array slice [{expression}]");
-    if !expression
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '-' || c == ':')
-    {
+    if !expression.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ':') {
         return Err(invalid());
     }
     // Java's split(":") drops trailing empty pieces; a third piece (a step) is ignored.
@@ -633,14 +613,14 @@ fn matching_close(
     let mut at = start + 1;
     while at < chars.len() {
         if let Some(&quote @ ('\'' | '"')) = chars.get(at).filter(|_| skip_strings) {
-            at = next_unescaped(chars, at, quote).ok_or_else(|| {
-                format!("no closing quote {quote} for the string at position {at}")
-            })? + 1;
+            at = next_unescaped(chars, at, quote)
+                .ok_or_else(|| format!("no closing quote {quote} for the string at position {at}"))?
+                + 1;
         }
         if skip_regex && chars.get(at) == Some(&'/') {
-            at = next_unescaped(chars, at, '/').ok_or_else(|| {
-                format!("no closing '/' for the regular expression at position {at}")
-            })? + 1;
+            at = next_unescaped(chars, at, '/')
+                .ok_or_else(|| format!("no closing '/' for the regular expression at position {at}"))?
+                + 1;
         }
         match chars.get(at) {
             Some(&c) if c == open => depth += 1,
@@ -717,10 +697,7 @@ impl FilterParser<'_> {
         }
     }
 
-    fn nested<T>(
-        &mut self,
-        read: impl FnOnce(&mut Self) -> Result<T, String>,
-    ) -> Result<T, String> {
+    fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Result<T, String>) -> Result<T, String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err("the filter nests too deeply".into());
@@ -806,10 +783,7 @@ impl FilterParser<'_> {
                 query,
                 expected: !negated,
             }),
-            Operand::Literal(_) => Err(format!(
-                "expected a path or a comparison at position {}",
-                self.pos
-            )),
+            Operand::Literal(_) => Err(format!("expected a path or a comparison at position {}", self.pos)),
         }
     }
 
@@ -819,11 +793,7 @@ impl FilterParser<'_> {
         let start = self.pos;
         let symbolic = self.peek().is_some_and(is_relational_char);
         while let Some(c) = self.peek() {
-            let continues = if symbolic {
-                is_relational_char(c)
-            } else {
-                c != ' '
-            };
+            let continues = if symbolic { is_relational_char(c) } else { c != ' ' };
             if !continues {
                 break;
             }
@@ -857,8 +827,7 @@ impl FilterParser<'_> {
         self.pos += 1;
         while self.pos < self.chars.len() {
             if self.peek() == Some('[') {
-                let Some(close) = matching_close(self.chars, self.pos, '[', ']', true, false)?
-                else {
+                let Some(close) = matching_close(self.chars, self.pos, '[', ']', true, false)? else {
                     return Err("square brackets do not match in the filter".into());
                 };
                 self.pos = close + 1;
@@ -871,8 +840,8 @@ impl FilterParser<'_> {
             self.pos += 1;
         }
         let text = self.text(begin, self.pos);
-        let query = parse_query(&text, Mode::Embedded, self.depth + 1)
-            .map_err(|e| format!("invalid path '{text}': {e}"))?;
+        let query =
+            parse_query(&text, Mode::Embedded, self.depth + 1).map_err(|e| format!("invalid path '{text}': {e}"))?;
         Ok((Operand::Query(query), negated))
     }
 
@@ -892,9 +861,7 @@ impl FilterParser<'_> {
         if self.chars.get(at) != Some(&'(') {
             return false;
         }
-        (path_start + 1..at)
-            .rev()
-            .any(|i| self.chars.get(i) == Some(&'.'))
+        (path_start + 1..at).rev().any(|i| self.chars.get(i) == Some(&'.'))
     }
 
     fn literal(&mut self) -> Result<Literal, String> {
@@ -913,13 +880,8 @@ impl FilterParser<'_> {
             Some('n') => self.word("null", Literal::Null),
             Some(open @ ('[' | '{')) => {
                 let close_char = if open == '[' { ']' } else { '}' };
-                let Some(close) =
-                    matching_close(self.chars, self.pos, open, close_char, true, false)?
-                else {
-                    return Err(format!(
-                        "the JSON literal at position {} is not closed",
-                        self.pos
-                    ));
+                let Some(close) = matching_close(self.chars, self.pos, open, close_char, true, false)? else {
+                    return Err(format!("the JSON literal at position {} is not closed", self.pos));
                 };
                 let text = self.text(self.pos, close + 1);
                 let value = lenient_json::parse(&text)?;
@@ -1011,10 +973,7 @@ mod tests {
             ("$..[0]", "..[0]"),
             ("$[?(@.price < 10)]", "[?]"),
             ("$.items.length()", "['items'].length()"),
-            (
-                "$.numbers.append(1, 2).avg()",
-                "['numbers'].append(...).avg()",
-            ),
+            ("$.numbers.append(1, 2).avg()", "['numbers'].append(...).avg()"),
             ("$..price.sum()", ".sum(...)"),
             ("$['\\'']", "['\\'']"),
             ("$['\\\\']", "['\\\\']"),
@@ -1031,23 +990,14 @@ mod tests {
         assert_eq!(anchor("$.a"), Ok(Anchor::Root(Root::Input)));
         assert_eq!(anchor("$$.Execution.Id"), Ok(Anchor::Root(Root::Context)));
         assert_eq!(anchor("$$"), Ok(Anchor::Root(Root::Context)));
-        assert_eq!(
-            anchor("$myVar.field"),
-            Ok(Anchor::Root(Root::Variable("myVar".into())))
-        );
-        assert_eq!(
-            anchor("$_x[0]"),
-            Ok(Anchor::Root(Root::Variable("_x".into())))
-        );
+        assert_eq!(anchor("$myVar.field"), Ok(Anchor::Root(Root::Variable("myVar".into()))));
+        assert_eq!(anchor("$_x[0]"), Ok(Anchor::Root(Root::Variable("_x".into()))));
         assert_eq!(anchor("$v2"), Ok(Anchor::Root(Root::Variable("v2".into()))));
         assert_eq!(
             anchor("$prix_€"),
             Err("unexpected character '€' at position 6: expected '.' or '['".into())
         );
-        assert_eq!(
-            anchor("$größe.x"),
-            Ok(Anchor::Root(Root::Variable("größe".into())))
-        );
+        assert_eq!(anchor("$größe.x"), Ok(Anchor::Root(Root::Variable("größe".into()))));
         assert!(parse("@.a").is_err());
         assert!(parse("$my-var").is_err());
         assert!(parse("$1").is_err());
@@ -1107,8 +1057,8 @@ mod tests {
 
     #[test]
     fn reads_function_arguments() {
-        let query = parse("$.sum(5, \"x\", $.numbers.max(), 'ignored', {\"a\":[1,2]})")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let query =
+            parse("$.sum(5, \"x\", $.numbers.max(), 'ignored', {\"a\":[1,2]})").unwrap_or_else(|e| panic!("{e}"));
         let Some(call) = query.calls.first() else {
             panic!("one call expected");
         };

@@ -152,14 +152,7 @@ impl Regex {
     }
 
     /// Adds `pc` and everything reachable from it without consuming input.
-    fn add_thread(
-        &self,
-        list: &mut ThreadList,
-        stack: &mut Vec<usize>,
-        pc: usize,
-        text: &[char],
-        pos: usize,
-    ) {
+    fn add_thread(&self, list: &mut ThreadList, stack: &mut Vec<usize>, pc: usize, text: &[char], pos: usize) {
         stack.push(pc);
         while let Some(pc) = stack.pop() {
             if !list.mark(pc) {
@@ -192,17 +185,15 @@ impl Regex {
     fn assertion_holds(&self, assertion: Assertion, text: &[char], pos: usize) -> bool {
         let before = pos.checked_sub(1).and_then(|p| text.get(p)).copied();
         let after = text.get(pos).copied();
-        let at_end_or_final_terminator = pos == text.len()
-            || (pos + 1 == text.len() && after.is_some_and(|c| self.is_line_terminator(c)));
+        let at_end_or_final_terminator =
+            pos == text.len() || (pos + 1 == text.len() && after.is_some_and(|c| self.is_line_terminator(c)));
         match assertion {
             Assertion::InputStart => pos == 0,
             Assertion::InputEnd => pos == text.len(),
             Assertion::InputEndBeforeTerminator => at_end_or_final_terminator,
             Assertion::LineStart => {
                 pos == 0
-                    || (self.flags.multiline
-                        && pos < text.len()
-                        && before.is_some_and(|c| self.is_line_terminator(c)))
+                    || (self.flags.multiline && pos < text.len() && before.is_some_and(|c| self.is_line_terminator(c)))
             }
             Assertion::LineEnd => {
                 if self.flags.multiline {
@@ -443,9 +434,7 @@ impl Parser {
 
     fn counted(&mut self, atom: Node) -> Result<Node, String> {
         self.pos += 1; // '{'
-        let min = self
-            .number()?
-            .ok_or("illegal repetition '{' in regular expression")?;
+        let min = self.number()?.ok_or("illegal repetition '{' in regular expression")?;
         let max = if self.peek() == Some(',') {
             self.pos += 1;
             self.number()?
@@ -470,12 +459,7 @@ impl Parser {
         if start == self.pos {
             return Ok(None);
         }
-        let text: String = self
-            .chars
-            .get(start..self.pos)
-            .unwrap_or(&[])
-            .iter()
-            .collect();
+        let text: String = self.chars.get(start..self.pos).unwrap_or(&[]).iter().collect();
         text.parse::<u32>()
             .ok()
             .filter(|n| *n <= 1000)
@@ -491,9 +475,7 @@ impl Parser {
                 self.pos += 1;
                 Ok(())
             }
-            Some('+') => {
-                Err("possessive quantifiers are not supported in regular expressions".into())
-            }
+            Some('+') => Err("possessive quantifiers are not supported in regular expressions".into()),
             _ => Ok(()),
         }
     }
@@ -509,9 +491,7 @@ impl Parser {
             '(' => self.group(),
             '[' => Ok(Node::Set(self.class()?)),
             '\\' => self.escape(),
-            '*' | '+' | '?' => Err(format!(
-                "dangling meta character '{c}' in regular expression"
-            )),
+            '*' | '+' | '?' => Err(format!("dangling meta character '{c}' in regular expression")),
             '{' => Err("illegal repetition '{' in regular expression".into()),
             other => Ok(Node::Char(other)),
         }
@@ -534,15 +514,8 @@ impl Parser {
                         return Err("malformed named group in regular expression".into());
                     }
                 }
-                Some('=' | '!' | '<') => {
-                    return Err("look-around is not supported in regular expressions".into())
-                }
-                _ => {
-                    return Err(
-                        "inline flags and special groups are not supported in regular expressions"
-                            .into(),
-                    )
-                }
+                Some('=' | '!' | '<') => return Err("look-around is not supported in regular expressions".into()),
+                _ => return Err("inline flags and special groups are not supported in regular expressions".into()),
             }
         }
         let inner = self.alternation()?;
@@ -604,12 +577,10 @@ impl Parser {
             'e' => Ok('\u{1b}'),
             'x' => self.hex(2),
             'u' => self.hex(4),
-            '1'..='9' | 'k' => {
-                Err("back-references are not supported in regular expressions".into())
+            '1'..='9' | 'k' => Err("back-references are not supported in regular expressions".into()),
+            c if c.is_ascii_alphanumeric() => {
+                Err(format!("the escape '\\{c}' is not supported in regular expressions"))
             }
-            c if c.is_ascii_alphanumeric() => Err(format!(
-                "the escape '\\{c}' is not supported in regular expressions"
-            )),
             other => Ok(other),
         }
     }
@@ -639,16 +610,9 @@ impl Parser {
             };
             match c {
                 ']' if !first => break,
-                '[' => {
-                    return Err(
-                        "nested character classes are not supported in regular expressions".into(),
-                    )
-                }
+                '[' => return Err("nested character classes are not supported in regular expressions".into()),
                 '&' if self.peek() == Some('&') => {
-                    return Err(
-                        "character class intersections are not supported in regular expressions"
-                            .into(),
-                    )
+                    return Err("character class intersections are not supported in regular expressions".into())
                 }
                 _ => {}
             }
@@ -678,9 +642,7 @@ impl Parser {
                 self.pos += 1;
                 let high = match self.next() {
                     Some('\\') => {
-                        let escaped = self
-                            .next()
-                            .ok_or("unclosed character class in regular expression")?;
+                        let escaped = self.next().ok_or("unclosed character class in regular expression")?;
                         self.escaped_char(escaped)?
                     }
                     Some(high) => high,
@@ -774,13 +736,10 @@ mod tests {
     #[test]
     fn unsupported_features_are_rejected() {
         for pattern in [
-            "(a)\\1", "(?=a)a", "(?<=a)b", "a*+", "\\p{L}", "[a[b]]", "[a&&b]", "(?i)a", "(a",
-            "a)", "[a", "*a", "a{2", "a{3,1}", "a{99999}",
+            "(a)\\1", "(?=a)a", "(?<=a)b", "a*+", "\\p{L}", "[a[b]]", "[a&&b]", "(?i)a", "(a", "a)", "[a", "*a", "a{2",
+            "a{3,1}", "a{99999}",
         ] {
-            assert!(
-                Regex::new(pattern, "").is_err(),
-                "{pattern} should be rejected"
-            );
+            assert!(Regex::new(pattern, "").is_err(), "{pattern} should be rejected");
         }
         assert!(Regex::new("a", "x").is_err());
         let deep = "(".repeat(200) + &")".repeat(200);

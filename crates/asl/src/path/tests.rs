@@ -119,12 +119,7 @@ fn wildcards_and_deep_scan() {
     let table = [
         (
             "$.store.book[*].author",
-            json!([
-                "Nigel Rees",
-                "Evelyn Waugh",
-                "Herman Melville",
-                "J. R. R. Tolkien"
-            ]),
+            json!(["Nigel Rees", "Evelyn Waugh", "Herman Melville", "J. R. R. Tolkien"]),
         ),
         ("$.store.bicycle.*", json!(["red", 19.95])),
         ("$.store.bicycle[*]", json!(["red", 19.95])),
@@ -134,21 +129,14 @@ fn wildcards_and_deep_scan() {
         ("$..book[0,1].price", json!([8.95, 12.99])),
         ("$..book[:1].category", json!(["reference"])),
         ("$..isbn", json!(["0-553-21311-3", "0-395-19395-8"])),
-        (
-            "$..['color','price']",
-            json!([{"color": "red", "price": 19.95}]),
-        ),
+        ("$..['color','price']", json!([{"color": "red", "price": 19.95}])),
         ("$.expensive.*", json!([])),
     ];
     for (path, expected) in table {
         check(path, &input, expected);
     }
     // Parents come before their descendants, objects in key order.
-    check(
-        "$..*",
-        &json!({"a": {"b": 1}, "c": [2]}),
-        json!([{"b": 1}, [2], 1, 2]),
-    );
+    check("$..*", &json!({"a": {"b": 1}, "c": [2]}), json!([{"b": 1}, [2], 1, 2]));
     check(
         "$..key",
         &json!({"key": "top", "o": {"key": {"key": "inner"}}}),
@@ -181,23 +169,14 @@ fn filters_compare_values() {
             &["Sayings of the Century", "Moby Dick"],
         ),
         ("$.store.book[?(@.price > 20)]", &["The Lord of the Rings"]),
-        (
-            "$.store.book[?(@.price >= 22.99)]",
-            &["The Lord of the Rings"],
-        ),
+        ("$.store.book[?(@.price >= 22.99)]", &["The Lord of the Rings"]),
         ("$.store.book[?(@.price == 12.99)]", &["Sword of Honour"]),
-        (
-            "$.store.book[?(@.category != 'fiction')]",
-            &["Sayings of the Century"],
-        ),
+        ("$.store.book[?(@.category != 'fiction')]", &["Sayings of the Century"]),
         (
             "$.store.book[?(@.category == \"reference\")]",
             &["Sayings of the Century"],
         ),
-        (
-            "$.store.book[?(@.isbn)]",
-            &["Moby Dick", "The Lord of the Rings"],
-        ),
+        ("$.store.book[?(@.isbn)]", &["Moby Dick", "The Lord of the Rings"]),
         (
             "$.store.book[?(!@.isbn)]",
             &["Sayings of the Century", "Sword of Honour"],
@@ -212,20 +191,13 @@ fn filters_compare_values() {
         ),
         (
             "$.store.book[?(@.price < 9 || @.price > 20)]",
-            &[
-                "Sayings of the Century",
-                "Moby Dick",
-                "The Lord of the Rings",
-            ],
+            &["Sayings of the Century", "Moby Dick", "The Lord of the Rings"],
         ),
         (
             "$.store.book[?(!(@.price < 10) && (@.isbn || @.author == 'Evelyn Waugh'))]",
             &["Sword of Honour", "The Lord of the Rings"],
         ),
-        (
-            "$.store.book[?(@.author =~ /.*REES/i)]",
-            &["Sayings of the Century"],
-        ),
+        ("$.store.book[?(@.author =~ /.*REES/i)]", &["Sayings of the Century"]),
         ("$.store.book[?(@.title =~ /M.* D.ck/)]", &["Moby Dick"]),
         (
             "$.store.book[?(@.category in ['reference', 'poetry'])]",
@@ -243,11 +215,7 @@ fn filters_compare_values() {
     );
     check("$.store.bicycle[?(@.size)]", &input, json!([]));
     // Filters nest, and `$` inside any level is the document.
-    check(
-        "$.store[?(@.book[?(@.price > $.expensive)])].color",
-        &input,
-        json!([]),
-    );
+    check("$.store[?(@.book[?(@.price > $.expensive)])].color", &input, json!([]));
 }
 
 #[test]
@@ -295,23 +263,11 @@ fn filter_operators() {
         let expected: Vec<Value> = expected.iter().map(|&i| json!(i)).collect();
         assert_eq!(ids(path), expected, "{path}");
     }
-    check(
-        "$[?(@ > 1)]",
-        &json!([0, 1, 2, "3", null, 2.5]),
-        json!([2, 2.5]),
-    );
-    check(
-        "$[?(@ == null)]",
-        &json!([0, null, {"a": null}]),
-        json!([null]),
-    );
+    check("$[?(@ > 1)]", &json!([0, 1, 2, "3", null, 2.5]), json!([2, 2.5]));
+    check("$[?(@ == null)]", &json!([0, null, {"a": null}]), json!([null]));
     check("$[?(1 == 1)]", &json!([1, "x"]), json!([1, "x"]));
     // Comparing strings uses Java's (UTF-16) order.
-    check(
-        "$[?(@ > 'b')]",
-        &json!(["a", "c", "B", "bb"]),
-        json!(["c", "bb"]),
-    );
+    check("$[?(@ > 'b')]", &json!(["a", "c", "B", "bb"]), json!(["c", "bb"]));
 }
 
 #[test]
@@ -369,10 +325,7 @@ fn functions() {
         "$.object.distinct()",
     ] {
         let result = Path::parse(path).and_then(|p| p.select(&input));
-        assert!(
-            matches!(result, Err(PathError::Function { .. })),
-            "{path}: {result:?}"
-        );
+        assert!(matches!(result, Err(PathError::Function { .. })), "{path}: {result:?}");
     }
     check_not_found("$.missing.length()", &input);
     // Functions inside filters.
@@ -391,19 +344,9 @@ fn definite_paths_and_missing_values() {
         .and_then(|p| p.select(&input))
         .err()
         .map(|e| e.to_string());
-    assert_eq!(
-        error.as_deref(),
-        Some("No results for path: $['NoSuchInputPath']")
-    );
+    assert_eq!(error.as_deref(), Some("No results for path: $['NoSuchInputPath']"));
     check("$.a.n", &input, json!(null));
-    for path in [
-        "$.a.x",
-        "$.a.b.c",
-        "$.x.y",
-        "$.a.b[0]",
-        "$.items[0]",
-        "$.a[0]",
-    ] {
+    for path in ["$.a.x", "$.a.b.c", "$.x.y", "$.a.b[0]", "$.items[0]", "$.a[0]"] {
         check_not_found(path, &input);
     }
     // An indefinite path never fails for a missing value: it matches nothing. AWS gives
@@ -508,13 +451,9 @@ fn syntax_errors_explain_themselves() {
         error.as_deref(),
         Some("Invalid path '$.foo()': the function 'foo()' does not exist")
     );
-    let error = Path::parse("$[?(@.a == /x(/)]")
-        .err()
-        .map(|e| e.to_string());
+    let error = Path::parse("$[?(@.a == /x(/)]").err().map(|e| e.to_string());
     assert!(
-        error
-            .as_deref()
-            .is_some_and(|e| e.contains("unclosed group")),
+        error.as_deref().is_some_and(|e| e.contains("unclosed group")),
         "{error:?}"
     );
 }
@@ -541,19 +480,14 @@ fn developer_guide_examples() {
         assert_eq!(reference.get(&input), Some(&expected), "{path}");
     }
     check("$.jar[?(@.a >= 5)]", &input, json!([{"a": 5}, {"a": 7}]));
-    check(
-        "$.abc.['def ghi']",
-        &json!({"abc": {"def ghi": 1}}),
-        json!(1),
-    );
+    check("$.abc.['def ghi']", &json!({"abc": {"def ghi": 1}}), json!(1));
 }
 
 /// The `ResultPath` examples of the Developer Guide page "Specifying state output using
 /// ResultPath in Step Functions" (input-output-resultpath.html).
 #[test]
 fn developer_guide_result_path_examples() {
-    let input =
-        json!({"comment": "This is a test", "details": "Default example", "who": "Step Functions"});
+    let input = json!({"comment": "This is a test", "details": "Default example", "who": "Step Functions"});
     let result = json!("Hello, Step Functions!");
 
     let mut replaced = input.clone();
@@ -607,10 +541,7 @@ fn reference_paths_parse() {
             other => panic!("{path}: expected a reference-path error, got {other:?}"),
         }
     }
-    assert!(matches!(
-        ReferencePath::parse("$.a["),
-        Err(PathError::Syntax { .. })
-    ));
+    assert!(matches!(ReferencePath::parse("$.a["), Err(PathError::Syntax { .. })));
     let context = ReferencePath::parse("$$.Execution.Id").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(context.root(), &Root::Context);
 }
@@ -643,10 +574,7 @@ fn reference_paths_set() {
     let input = json!({"a": {"b": 1}, "list": [1, {"x": 2}], "s": "text"});
     let table = [
         ("$", json!("new")),
-        (
-            "$.a.b",
-            json!({"a": {"b": "new"}, "list": [1, {"x": 2}], "s": "text"}),
-        ),
+        ("$.a.b", json!({"a": {"b": "new"}, "list": [1, {"x": 2}], "s": "text"})),
         (
             "$.a.c",
             json!({"a": {"b": 1, "c": "new"}, "list": [1, {"x": 2}], "s": "text"}),
@@ -699,10 +627,7 @@ fn reference_paths_set() {
             _ => false,
         };
         assert!(matches_kind, "{path}: {error:?}");
-        assert_eq!(
-            target, input,
-            "{path}: a failed set must not change the target"
-        );
+        assert_eq!(target, input, "{path}: a failed set must not change the target");
     }
     let error = ReferencePath::parse("$.s.x")
         .map(|p| p.set(&mut input.clone(), json!(1)))
@@ -722,16 +647,14 @@ fn reference_paths_set() {
 #[test]
 fn arbitrary_text_never_panics() {
     const PIECES: [&str; 40] = [
-        "$", "$$", "@", ".", "..", "[", "]", "(", ")", "?", "*", ":", ",", "'", "\"", "\\", "/",
-        "-", "0", "1", "-1", "a", "b c", "==", "<", ">=", "!", "&&", "||", "=~", "in", " ",
-        "length()", "sum(", "{", "}", "true", "null", "[?(", ")]",
+        "$", "$$", "@", ".", "..", "[", "]", "(", ")", "?", "*", ":", ",", "'", "\"", "\\", "/", "-", "0", "1", "-1",
+        "a", "b c", "==", "<", ">=", "!", "&&", "||", "=~", "in", " ", "length()", "sum(", "{", "}", "true", "null",
+        "[?(", ")]",
     ];
     let document = json!({"a": [1, {"b": [2, "x"]}, null], "b c": {"a": "y"}, "0": 1});
     let mut seed: u64 = 0x5eed;
     let mut next = || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (seed >> 33) as usize
     };
     for _ in 0..20_000 {
