@@ -24,6 +24,12 @@ pub trait Scope {
     /// A workflow variable (`$name`), if it is set. Owned, because variables live in the
     /// engine's frames, which change as states assign them.
     fn variable(&self, name: &str) -> Option<Value>;
+    /// Every visible workflow variable, innermost first where names repeat (for JSONata,
+    /// whose expressions may name any of them).
+    fn variables(&self) -> Vec<(String, Value)>;
+    /// `$states` of a JSONata expression: `input`, `context`, and `result` or `errorOutput`
+    /// where the field has them.
+    fn states(&self) -> Value;
     /// Randomness for `States.MathRandom` and `States.UUID`.
     fn random_u64(&self) -> u64;
 }

@@ -254,6 +254,22 @@ struct StateScope<'r, 'a> {
     retry_count: Option<u64>,
     map_item: Option<(usize, &'r Value)>,
     context: OnceCell<Value>,
+    /// `$states.result` of a JSONata `Output`/`Assign`.
+    result: Option<&'r Value>,
+    /// `$states.errorOutput` of a JSONata Catch.
+    error_output: Option<&'r Value>,
+}
+
+impl<'r> StateScope<'r, '_> {
+    fn with_result(mut self, result: &'r Value) -> Self {
+        self.result = Some(result);
+        self
+    }
+
+    fn with_error_output(mut self, error_output: &'r Value) -> Self {
+        self.error_output = Some(error_output);
+        self
+    }
 }
 
 impl Scope for StateScope<'_, '_> {
@@ -291,6 +307,31 @@ impl Scope for StateScope<'_, '_> {
 
     fn variable(&self, name: &str) -> Option<Value> {
         self.frame.lookup(name)
+    }
+
+    fn variables(&self) -> Vec<(String, Value)> {
+        let mut all = HashMap::new();
+        let mut frame = Some(self.frame);
+        while let Some(f) = frame {
+            for (name, value) in f.vars.borrow().iter() {
+                all.entry(name.clone()).or_insert_with(|| value.clone());
+            }
+            frame = f.parent.as_deref();
+        }
+        all.into_iter().collect()
+    }
+
+    fn states(&self) -> Value {
+        let mut states = JsonMap::new();
+        states.insert("input".into(), self.input.clone());
+        states.insert("context".into(), self.context().clone());
+        if let Some(result) = self.result {
+            states.insert("result".into(), result.clone());
+        }
+        if let Some(error_output) = self.error_output {
+            states.insert("errorOutput".into(), error_output.clone());
+        }
+        Value::Object(states)
     }
 
     fn random_u64(&self) -> u64 {
@@ -378,6 +419,26 @@ impl<'a> Run<'a> {
             retry_count,
             map_item: frame.map_item.as_ref().map(|(i, v)| (*i, v)),
             context: OnceCell::new(),
+            result: None,
+            error_output: None,
+        }
+    }
+
+    /// The scope of `Assign` once a state has its result: in JSONPath `$` is the result; in
+    /// JSONata `$states.input` is the state's input and `$states.result` the result.
+    fn result_scope<'r>(
+        &'r self,
+        frame: &'r Frame,
+        raw_input: &'r Value,
+        result: &'r Value,
+        state: &'r State,
+        entered_ms: i64,
+    ) -> StateScope<'r, 'a> {
+        match state.query_language {
+            QueryLanguage::JsonPath => self.scope(frame, result, state, entered_ms, None),
+            QueryLanguage::Jsonata => self
+                .scope(frame, raw_input, state, entered_ms, None)
+                .with_result(result),
         }
     }
 
@@ -496,6 +557,20 @@ impl<'a> Run<'a> {
         result_path: &ResultPath,
         frame: &Frame,
     ) -> Result<Value, Failure> {
+        if state.query_language == QueryLanguage::Jsonata {
+            // JSONata states shape their output with `Output` alone; without it a state
+            // passes on its result, or its input when it has no result.
+            let discard = matches!(result_path, ResultPath::Discard);
+            return match &state.output {
+                Some(template) => {
+                    let scope = self.scope(frame, &raw_input, state, self.now(), None);
+                    let scope = if discard { scope } else { scope.with_result(&result) };
+                    template.evaluate(&scope)
+                }
+                None if discard => Ok(raw_input),
+                None => Ok(result),
+            };
+        }
         let merged = apply_result_path(raw_input, result, result_path)?;
         match &state.output_path {
             None => Ok(merged),
@@ -535,11 +610,11 @@ impl<'a> Run<'a> {
                     (None, Some(parameters)) => parameters.evaluate(&scope).map_err(located)?,
                     (None, None) => input.clone(),
                 };
+                drop(scope);
                 let assigned = {
-                    let scope = self.scope(frame, &result, state, entered_ms, None);
+                    let scope = self.result_scope(frame, &raw_input, &result, state, entered_ms);
                     self.assign(state.assign.as_ref(), &scope).map_err(located)?
                 };
-                drop(scope);
                 let output = self
                     .finish_output(state, raw_input, result, &pass.result_path, frame)
                     .map_err(located)?;
@@ -580,13 +655,13 @@ impl<'a> Run<'a> {
                 let mut chosen = None;
                 for branch in &choice.choices {
                     if branch.rule.evaluate(&scope).map_err(located)? {
-                        chosen = Some((branch.next, branch.assign.as_ref()));
+                        chosen = Some((branch.next, branch.assign.as_ref(), branch.output.as_ref()));
                         break;
                     }
                 }
-                let (next, branch_assign) = match (chosen, choice.default) {
+                let (next, branch_assign, branch_output) = match (chosen, choice.default) {
                     (Some(c), _) => c,
-                    (None, Some(default)) => (default, None),
+                    (None, Some(default)) => (default, None, None),
                     (None, None) => {
                         return Err(Failure::new(names::NO_CHOICE_MATCHED, "No Matches!"));
                     }
@@ -594,10 +669,15 @@ impl<'a> Run<'a> {
                 let assigned = self
                     .assign(branch_assign.or(state.assign.as_ref()), &scope)
                     .map_err(located)?;
-                drop(scope);
-                let output = self
-                    .finish_output(state, input, Value::Null, &ResultPath::Discard, frame)
-                    .map_err(located)?;
+                // A matched rule's own `Output` takes the place of the state's (JSONata).
+                let output = match branch_output {
+                    Some(template) => template.evaluate(&scope).map_err(located)?,
+                    None => {
+                        drop(scope);
+                        self.finish_output(state, input, Value::Null, &ResultPath::Discard, frame)
+                            .map_err(located)?
+                    }
+                };
                 Ok((
                     Completed {
                         transition: Transition::Next(next),
@@ -804,7 +884,7 @@ impl<'a> Run<'a> {
             match attempt(retry_count).await {
                 Ok(result) => {
                     let assigned = {
-                        let scope = self.scope(frame, &result, state, entered_ms, None);
+                        let scope = self.result_scope(frame, raw_input, &result, state, entered_ms);
                         self.assign(state.assign.as_ref(), &scope).map_err(located)?
                     };
                     let output = self
@@ -849,11 +929,25 @@ impl<'a> Run<'a> {
             return Err(failure);
         };
         let error_output = failure.to_output();
-        let assigned = {
+        let (assigned, output) = if state.query_language == QueryLanguage::Jsonata {
+            let scope = self
+                .scope(frame, raw_input, state, entered_ms, None)
+                .with_error_output(&error_output);
+            let assigned = self.assign(catcher.assign.as_ref(), &scope).map_err(located)?;
+            let output = match &catcher.output {
+                Some(template) => template.evaluate(&scope).map_err(located)?,
+                None => error_output.clone(),
+            };
+            (assigned, output)
+        } else {
             let scope = self.scope(frame, &error_output, state, entered_ms, None);
-            self.assign(catcher.assign.as_ref(), &scope).map_err(located)?
+            let assigned = self.assign(catcher.assign.as_ref(), &scope).map_err(located)?;
+            drop(scope);
+            (
+                assigned,
+                apply_result_path(raw_input.clone(), error_output, &catcher.result_path).map_err(located)?,
+            )
         };
-        let output = apply_result_path(raw_input.clone(), error_output, &catcher.result_path).map_err(located)?;
         Ok((
             Completed {
                 transition: Transition::Next(catcher.next),
