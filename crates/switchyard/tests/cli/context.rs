@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{machine, mock_config, single};
+use crate::support::{machine, mock_config, single, single_def};
+use crate::{check_outputs, row};
 
 fn context_of(fields: Value) -> Value {
     json!({"Type": "Pass", "Parameters": fields})
@@ -154,4 +155,58 @@ fn map_item_index_and_value() {
             {"ContextIndex": 2, "ContextValue": {"who": "joe"}}
         ])
     );
+}
+
+// Developer Guide: Accessing the Context object: the Context object can be read from
+// InputPath, OutputPath, ItemsPath (Map), Variable (Choice), ResultSelector, Parameters and
+// the ...Path comparison operands.
+#[test]
+fn context_object_from_every_field() {
+    check_outputs(vec![
+        row(
+            "InputPath",
+            single_def(json!({"Type": "Pass", "InputPath": "$$.Execution.Input.inner"})),
+            json!({"inner": {"v": 1}}),
+            json!({"v": 1}),
+        ),
+        row(
+            "OutputPath",
+            single_def(json!({"Type": "Pass", "Result": "ignored", "OutputPath": "$$.Execution.Input"})),
+            json!({"original": true}),
+            json!({"original": true}),
+        ),
+        row(
+            "ItemsPath",
+            single_def(json!({
+                "Type": "Map",
+                "InputPath": "$.unrelated",
+                "ItemsPath": "$$.Execution.Input.items",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}
+            })),
+            json!({"items": [1, 2], "unrelated": {}}),
+            json!([1, 2]),
+        ),
+        row(
+            "Choice Variable and a ...Path operand",
+            json!({"StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{
+                    "Variable": "$$.Execution.Input.a", "NumericEqualsPath": "$$.Execution.Input.b", "Next": "Same"
+                }], "Default": "Different"},
+                "Same": {"Type": "Pass", "Result": "same", "End": true},
+                "Different": {"Type": "Pass", "Result": "different", "End": true}
+            }}),
+            json!({"a": 3, "b": 3}),
+            json!("same"),
+        ),
+        row(
+            "ResultSelector",
+            single_def(json!({
+                "Type": "Parallel",
+                "Branches": [{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}],
+                "ResultSelector": {"state.$": "$$.State.Name", "branches.$": "$"}
+            })),
+            json!({"x": 1}),
+            json!({"state": "S", "branches": [{"x": 1}]}),
+        ),
+    ]);
 }

@@ -421,3 +421,16 @@ fn retry_on_parallel_reruns_the_branches() {
     assert_eq!(outcome.failure(), ("BranchError".to_owned(), Some("always".to_owned())));
     assert_eq!(outcome.count_events("ParallelStateStarted"), 3);
 }
+
+// Developer Guide: Handling errors ("States.DataLimitExceeded": thrown "when the output of a
+// connector is larger than payload size quota", 256 KiB): a Catch that names the error
+// handles it, with the usual {"Error", "Cause"} output.
+#[test]
+fn oversized_task_result_caught_by_name() {
+    let definition = task_machine(json!({"Catch": [{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Handled"}]}));
+    let big = "a".repeat(257 * 1024);
+    let outcome = run_task(definition, once(json!({"Return": big})), json!({}));
+    let output = outcome.output();
+    assert_eq!(output["Error"], "States.DataLimitExceeded");
+    assert!(output["Cause"].as_str().unwrap().contains("'T'"), "{output}");
+}

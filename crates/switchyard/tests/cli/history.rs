@@ -311,3 +311,69 @@ fn history_only_when_asked() {
     outcome.output();
     assert!(outcome.json.get("history").is_none(), "{}", outcome.stdout);
 }
+
+// API Reference: GetExecutionHistory, for a Task whose error a Catch handles: TaskFailed, then
+// TaskStateExited with the Catch output (here the input with the error at ResultPath), then
+// the handler's events; an uncaught error goes from TaskFailed straight to ExecutionFailed.
+#[test]
+fn caught_and_uncaught_task_errors() {
+    let answers = json!({"0": {"Throw": {"Error": "CustomError", "Cause": "oops"}}});
+    let caught = machine(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handler", "ResultPath": "$.error"}]},
+        "Handler": {"Type": "Pass", "End": true}
+    }}))
+    .mock(mock_config(&[("T", answers.clone())]), "T")
+    .input(json!({"k": 1}))
+    .history()
+    .run();
+    caught.output();
+    check_common_shape(&caught);
+    assert_eq!(
+        chain(&caught),
+        triples(&[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "TaskStateEntered"),
+            (3, 2, "TaskScheduled"),
+            (4, 3, "TaskStarted"),
+            (5, 4, "TaskFailed"),
+            (6, 5, "TaskStateExited"),
+            (7, 6, "PassStateEntered"),
+            (8, 7, "PassStateExited"),
+            (9, 8, "ExecutionSucceeded"),
+        ])
+    );
+    let exited: Value = serde_json::from_str(
+        caught.history()[5]["stateExitedEventDetails"]["output"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        exited,
+        json!({"k": 1, "error": {"Error": "CustomError", "Cause": "oops"}})
+    );
+
+    let uncaught = machine(json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+    }}))
+    .mock(mock_config(&[("T", answers)]), "T")
+    .history()
+    .run();
+    uncaught.failure();
+    assert_eq!(
+        chain(&uncaught),
+        triples(&[
+            (1, 0, "ExecutionStarted"),
+            (2, 0, "TaskStateEntered"),
+            (3, 2, "TaskScheduled"),
+            (4, 3, "TaskStarted"),
+            (5, 4, "TaskFailed"),
+            (6, 5, "ExecutionFailed"),
+        ])
+    );
+    assert_eq!(
+        uncaught.history()[5]["executionFailedEventDetails"],
+        json!({"error": "CustomError", "cause": "oops"})
+    );
+}

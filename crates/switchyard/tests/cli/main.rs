@@ -47,7 +47,7 @@ pub(crate) fn check_outputs(rows: Vec<Row>) {
             failures.push(format!(
                 "{}: expected SUCCEEDED, got {} (exit {:?}): {}",
                 row.name,
-                outcome.stdout.trim(),
+                support::clip(outcome.stdout.trim()),
                 outcome.code,
                 outcome.stderr.trim()
             ));
@@ -100,7 +100,7 @@ pub(crate) fn check_failures(rows: Vec<FailRow>) {
                 "{}: expected FAILED {}, got {} (exit {:?}): {}",
                 row.name,
                 row.error,
-                outcome.stdout.trim(),
+                support::clip(outcome.stdout.trim()),
                 outcome.code,
                 outcome.stderr.trim()
             ));

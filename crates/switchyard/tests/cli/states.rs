@@ -177,6 +177,24 @@ fn pass_state_path_errors() {
     ]);
 }
 
+// Developer Guide: Handling errors ("States.DataLimitExceeded": "when the output of a state
+// is larger than payload size quota", 256 KiB).
+#[test]
+fn oversized_state_output_fails_the_execution() {
+    let big = "a".repeat(257 * 1024);
+    let outcome = single(json!({"Type": "Pass", "Result": {"Arg1": big}})).history().run();
+    let (error, cause) = outcome.failure();
+    assert_eq!(error, "States.DataLimitExceeded");
+    assert!(cause.unwrap_or_default().contains("'S'"));
+    assert_eq!(
+        outcome.event_types(),
+        ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"]
+    );
+
+    let fits = single(json!({"Type": "Pass", "Result": {"Arg1": "a".repeat(200 * 1024)}})).run();
+    assert_eq!(fits.status(), "SUCCEEDED");
+}
+
 // Developer Guide: Succeed workflow state. "A Succeed state ... stops an execution
 // successfully"; it has no Next and may use InputPath and OutputPath.
 #[test]
@@ -236,6 +254,13 @@ fn fail_state() {
             json!({"Error": "MyError", "Cause": "MyCause"}),
             "MyError",
             Some("this is the error: MyError, and this is the cause: MyCause"),
+        ),
+        (
+            "ErrorPath with an intrinsic function",
+            json!({"Type": "Fail", "ErrorPath": "States.Format('{}.{}', $.service, $.code)", "CausePath": "$.detail"}),
+            json!({"service": "Orders", "code": "NotFound", "detail": "order 7 is missing"}),
+            "Orders.NotFound",
+            Some("order 7 is missing"),
         ),
         (
             "Error without Cause",

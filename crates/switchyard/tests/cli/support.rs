@@ -54,7 +54,9 @@ impl Outcome {
     fn describe(&self) -> String {
         format!(
             "exit code {:?}\nstdout: {}\nstderr: {}",
-            self.code, self.stdout, self.stderr
+            self.code,
+            clip(&self.stdout),
+            clip(&self.stderr)
         )
     }
 
@@ -114,6 +116,15 @@ impl Outcome {
     /// The events of one type, in order.
     pub(crate) fn events(&self, event_type: &str) -> Vec<&Value> {
         self.history().iter().filter(|e| e["type"] == event_type).collect()
+    }
+}
+
+/// At most the first 2000 characters of `text`, so a failing test with a large payload stays
+/// readable.
+pub(crate) fn clip(text: &str) -> String {
+    match text.char_indices().nth(2000) {
+        Some((i, _)) => format!("{}... ({} bytes in all)", &text[..i], text.len()),
+        None => text.to_owned(),
     }
 }
 
