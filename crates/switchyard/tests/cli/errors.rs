@@ -354,6 +354,11 @@ fn backoff_rate_and_max_delay() {
         doubling.elapsed
     );
 
+    // The defaults: IntervalSeconds 1, BackoffRate 2.0 (1 + 2 + 4 s).
+    let defaults = with(json!({"ErrorEquals": ["Boom"]}));
+    assert_eq!(defaults.output(), &json!("ok"));
+    assert!(defaults.elapsed.as_millis() >= 680, "took {:?}", defaults.elapsed);
+
     let capped = with(json!({
         "ErrorEquals": ["Boom"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 10.0, "MaxDelaySeconds": 1
     }));

@@ -23,9 +23,14 @@ fn triples(rows: &[(u64, u64, &str)]) -> Vec<(u64, u64, String)> {
     rows.iter().map(|(i, p, t)| (*i, *p, (*t).to_owned())).collect()
 }
 
-/// Every event has a numeric timestamp, and ids count up from 1.
+/// Every event has a numeric timestamp (never earlier than the one before), and ids count
+/// up from 1.
 fn check_common_shape(outcome: &Outcome) {
+    let mut last = 0.0;
     for (n, event) in outcome.history().iter().enumerate() {
+        let timestamp = event["timestamp"].as_f64().unwrap_or_default();
+        assert!(timestamp >= last, "timestamps go back: {event}");
+        last = timestamp;
         assert_eq!(event["id"], json!(n + 1), "{event}");
         assert!(event["timestamp"].is_number(), "{event}");
         assert!(event["previousEventId"].as_u64().unwrap() <= n as u64, "{event}");

@@ -160,6 +160,23 @@ fn map_max_concurrency() {
         "MaxConcurrency 0 took {:?}",
         unbounded.elapsed
     );
+
+    // MaxConcurrencyPath reads the limit from the input.
+    let from_path = single(json!({
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "MaxConcurrencyPath": "$.max",
+        "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}
+    }))
+    .input(json!({"items": [1, 2, 3], "max": 1}))
+    .wait_scale(0.3)
+    .run();
+    assert_eq!(from_path.output(), &json!([1, 2, 3]));
+    assert!(
+        from_path.elapsed.as_millis() >= 850,
+        "MaxConcurrencyPath 1 took {:?}",
+        from_path.elapsed
+    );
 }
 
 fn failing_map(extra: Value) -> Value {

@@ -224,14 +224,15 @@ fn succeed_state() {
     ]);
 }
 
-// Developer Guide: Fail workflow state. "Error" and "Cause" name the failure; ErrorPath and
+// Developer Guide: Fail workflow state (and the States Language spec's "Kaiju attack"
+// example). "Error" and "Cause" name the failure; ErrorPath and
 // CausePath take them from the input, and CausePath may use an intrinsic function (the page's
 // example uses States.Format).
 #[test]
 fn fail_state() {
     let cases = [
         (
-            "doc example: literal Error and Cause",
+            "spec example: literal Error and Cause",
             json!({"Type": "Fail", "Error": "ErrorA", "Cause": "Kaiju attack"}),
             json!({}),
             "ErrorA",
@@ -425,4 +426,54 @@ fn wait_state_takes_its_time() {
         .run();
     past.output();
     assert!(past.elapsed.as_secs() < 5, "a past timestamp waited {:?}", past.elapsed);
+}
+
+/// An RFC 3339 UTC timestamp `offset_ms` from now (civil-from-days, Howard Hinnant's method).
+fn timestamp_from_now(offset_ms: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let ms = now + offset_ms;
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+// Developer Guide: Wait workflow state: Timestamp and TimestampPath wait until that moment.
+// Two seconds ahead at --wait-scale 0.5 is about one second.
+#[test]
+fn wait_until_a_future_timestamp() {
+    let literal = single(json!({"Type": "Wait", "Timestamp": timestamp_from_now(2_000)}))
+        .wait_scale(0.5)
+        .run();
+    literal.output();
+    assert!(literal.elapsed.as_millis() >= 800, "waited only {:?}", literal.elapsed);
+    assert!(literal.elapsed.as_millis() < 1_900, "waited {:?}", literal.elapsed);
+
+    let ts = timestamp_from_now(2_000);
+    let from_path = single(json!({"Type": "Wait", "TimestampPath": "$.until"}))
+        .input(json!({"until": ts}))
+        .wait_scale(0.5)
+        .run();
+    assert_eq!(from_path.output(), &json!({"until": ts}));
+    assert!(
+        from_path.elapsed.as_millis() >= 800,
+        "waited only {:?}",
+        from_path.elapsed
+    );
 }
