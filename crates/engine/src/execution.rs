@@ -1079,26 +1079,22 @@ impl<'a> Run<'a> {
             None => input,
         };
         self.emit(record, || EventKind::Marker("ParallelStateStarted"));
-        let branches = parallel.branches.iter().map(|branch| {
+        let branches = parallel.branches.iter().enumerate().map(|(index, branch)| {
             let child = Rc::new(Frame::child(frame, None, true));
-            self.run_machine(branch, branch_input.clone(), child)
+            let run = self.run_machine(branch, branch_input.clone(), child);
+            async move { (index, run.await) }
         });
-        let mut results = Vec::with_capacity(parallel.branches.len());
-        let mut failed = None;
-        let mut stream = stream::iter(branches).buffered(parallel.branches.len().max(1));
-        while let Some(r) = stream.next().await {
+        // Branches finish in any order; the first failure stops the others at once.
+        let mut results: Vec<Option<Value>> = vec![None; parallel.branches.len()];
+        let mut stream = stream::iter(branches).buffer_unordered(parallel.branches.len().max(1));
+        while let Some((index, r)) = stream.next().await {
             match r {
-                Ok(v) => results.push(v),
-                Err(f) => {
-                    failed = Some(f);
-                    break;
-                }
+                Ok(v) => results[index] = Some(v),
+                Err(f) => return Err(f),
             }
         }
         drop(stream);
-        if let Some(f) = failed {
-            return Err(f);
-        }
+        let results: Vec<Value> = results.into_iter().flatten().collect();
         if record {
             let now = self.now();
             self.history
@@ -1228,6 +1224,9 @@ impl<'a> Run<'a> {
         } else {
             max_concurrency as usize
         };
+        // Iterations started and not yet finished: stopped ones are reported as aborted.
+        let running = RefCell::new(std::collections::BTreeSet::new());
+        let running = &running;
         let iterations = items.into_iter().enumerate().map(|(index, item)| {
             let frame = frame.clone();
             async move {
@@ -1236,9 +1235,10 @@ impl<'a> Run<'a> {
                     Some(selector) => {
                         let child = Frame::child(&frame, Some((index, item)), true);
                         let scope = self.scope(&child, input, state, entered_ms, None);
-                        selector
-                            .evaluate(&scope)
-                            .map_err(|f| Run::located(f, state, entered_id))?
+                        match selector.evaluate(&scope) {
+                            Ok(v) => v,
+                            Err(f) => return (index, Err(Run::located(f, state, entered_id))),
+                        }
                     }
                     None => item,
                 };
@@ -1247,8 +1247,10 @@ impl<'a> Run<'a> {
                     index,
                     name: state.name.clone(),
                 });
+                running.borrow_mut().insert(index);
                 let child = Rc::new(Frame::child(&frame, None, !distributed));
                 let result = self.run_machine(&map.processor, iteration_input, child).await;
+                running.borrow_mut().remove(&index);
                 let event = if result.is_ok() {
                     "MapIterationSucceeded"
                 } else {
@@ -1259,23 +1261,24 @@ impl<'a> Run<'a> {
                     index,
                     name: state.name.clone(),
                 });
-                result
+                (index, result)
             }
         });
-        let mut results = Vec::with_capacity(total);
+        // Iterations finish in any order and free their slot at once; results keep item order.
+        let mut results: Vec<Option<Value>> = vec![None; total];
         let mut failures = 0u64;
         let mut first_failure = None;
-        let mut stream = stream::iter(iterations).buffered(concurrency);
-        while let Some(r) = stream.next().await {
+        let mut stream = stream::iter(iterations).buffer_unordered(concurrency);
+        while let Some((index, r)) = stream.next().await {
             match r {
-                Ok(v) => results.push(v),
+                Ok(v) => results[index] = Some(v),
                 Err(f) => {
                     failures += 1;
                     let tolerated = distributed
                         && (tolerated_count.is_some_and(|n| failures <= n)
                             || tolerated_percentage.is_some_and(|p| (failures as f64) * 100.0 / (total as f64) <= p));
                     if tolerated {
-                        results.push(f.to_output());
+                        results[index] = Some(f.to_output());
                         continue;
                     }
                     first_failure = Some(f);
@@ -1284,6 +1287,14 @@ impl<'a> Run<'a> {
             }
         }
         drop(stream);
+        let aborted = std::mem::take(&mut *running.borrow_mut());
+        for index in aborted {
+            self.emit(record && !distributed, || EventKind::MapIteration {
+                event: "MapIterationAborted",
+                index,
+                name: state.name.clone(),
+            });
+        }
         if let Some(f) = first_failure {
             if distributed {
                 self.emit(record, || EventKind::Marker("MapRunFailed"));
@@ -1309,7 +1320,7 @@ impl<'a> Run<'a> {
             }
             history.push_after_last(now, EventKind::Marker("MapStateSucceeded"));
         }
-        let result = Value::Array(results);
+        let result = Value::Array(results.into_iter().flatten().collect());
         match &map.result_selector {
             Some(selector) => selector
                 .evaluate(&self.scope(frame, &result, state, entered_ms, None))

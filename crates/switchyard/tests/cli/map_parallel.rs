@@ -404,3 +404,71 @@ fn parallel_failures() {
     .run();
     assert_eq!(no_choice.error(), "States.NoChoiceMatched");
 }
+
+// Developer Guide: Parallel workflow state: "If any branch fails, because of an unhandled
+// error or by transitioning to a Fail state, the entire Parallel state fails, and all of its
+// branches are stopped."
+#[test]
+fn parallel_failure_stops_the_other_branches() {
+    let outcome = single(json!({
+        "Type": "Parallel",
+        "Branches": [
+            {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 2, "End": true}}},
+            {"StartAt": "Bad", "States": {"Bad": {"Type": "Fail", "Error": "Boom"}}}
+        ]
+    }))
+    .wait_scale(0.5)
+    .history()
+    .run();
+    assert_eq!(outcome.error(), "Boom");
+    // The slow branch's 1 s Wait is cut short: it never exits.
+    assert_eq!(outcome.count_events("WaitStateEntered"), 1);
+    assert_eq!(outcome.count_events("WaitStateExited"), 0);
+}
+
+// Developer Guide: Map state (inline): an iteration that fails fails the Map state and the
+// other iterations are stopped (their history shows MapIterationAborted).
+#[test]
+fn map_failure_aborts_the_running_iterations() {
+    let outcome = single(json!({
+        "Type": "Map",
+        "ItemProcessor": {"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$", "StringEquals": "bad", "Next": "F"}], "Default": "W"},
+            "W": {"Type": "Wait", "Seconds": 2, "End": true},
+            "F": {"Type": "Fail", "Error": "Boom"}
+        }}
+    }))
+    .input(json!(["slow", "bad"]))
+    .wait_scale(0.5)
+    .history()
+    .run();
+    assert_eq!(outcome.error(), "Boom");
+    let types = outcome.event_types();
+    assert_eq!(outcome.count_events("MapIterationSucceeded"), 0, "{types:?}");
+    let failed = types.iter().position(|t| t == "MapIterationFailed").unwrap();
+    let aborted = types.iter().position(|t| t == "MapIterationAborted").unwrap();
+    assert!(aborted > failed, "{types:?}");
+}
+
+// Developer Guide: Map state: MaxConcurrency is the number of iterations that may run at once;
+// when one finishes, the next item starts.
+#[test]
+fn map_max_concurrency_refills_slots_as_iterations_finish() {
+    // One slow item (8 s) and six quick ones (1 s), two at a time, at scale 0.125: the six
+    // quick ones run one after another beside the slow one, about 1.0 s in all (were slots
+    // held until earlier items finished, it would take about 1.375 s).
+    let outcome = single(json!({
+        "Type": "Map",
+        "MaxConcurrency": 2,
+        "ItemProcessor": {"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": true}}}
+    }))
+    .input(json!([{"s": 8}, {"s": 1}, {"s": 1}, {"s": 1}, {"s": 1}, {"s": 1}, {"s": 1}]))
+    .wait_scale(0.125)
+    .run();
+    assert_eq!(outcome.output().as_array().unwrap().len(), 7);
+    assert!(
+        outcome.elapsed.as_millis() < 1_300,
+        "slots are refilled as iterations finish: {:?}",
+        outcome.elapsed
+    );
+}

@@ -477,3 +477,16 @@ fn wait_until_a_future_timestamp() {
         from_path.elapsed
     );
 }
+
+// Developer Guide: Fail workflow state: Error and Cause are optional. API Reference:
+// DescribeExecution / ExecutionFailedEventDetails: an execution that failed without an error
+// name has no "error" field.
+#[test]
+fn fail_state_without_error_has_no_error_name() {
+    let outcome = single(json!({"Type": "Fail", "Cause": "no name"})).history().run();
+    assert_eq!(outcome.status(), "FAILED");
+    // The history event is right: it leaves "error" out.
+    let failed = outcome.events("ExecutionFailed")[0];
+    assert_eq!(failed["executionFailedEventDetails"], json!({"cause": "no name"}));
+    assert!(outcome.json.get("error").is_none(), "{}", outcome.json);
+}
