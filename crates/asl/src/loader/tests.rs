@@ -1,0 +1,1 @@
+//! Table tests of the diagnostics, each row citing where its expectation comes from.
