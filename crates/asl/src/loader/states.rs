@@ -449,7 +449,8 @@ impl Loader {
             },
             QueryLanguage::Jsonata => match obj.get("Items") {
                 None => Some(Items::Expression(Template::Jsonata("$states.input".into()))),
-                Some(v @ (Value::Array(_) | Value::String(_))) => {
+                Some(v @ Value::Array(_)) => Some(Items::Expression(self.template(v, &loc.key("Items"), language))),
+                Some(v @ Value::String(s)) if s.starts_with("{%") || s.ends_with("%}") => {
                     Some(Items::Expression(self.template(v, &loc.key("Items"), language)))
                 }
                 Some(_) => {
