@@ -85,13 +85,15 @@ impl Loader {
             if matches!(key, "Type" | "Comment" | "QueryLanguage") {
                 continue;
             }
+            let other_language = match language {
+                QueryLanguage::JsonPath => JSONATA_ONLY.contains(&key),
+                QueryLanguage::Jsonata => JSONPATH_ONLY.contains(&key),
+            };
             if !allowed.contains(&key) {
                 self.schema(loc, not_supported(key));
-            } else if downgraded {
-                // An emulator measured that AWS reports only the downgrade for such a state.
-            } else if language == QueryLanguage::Jsonata && JSONPATH_ONLY.contains(&key)
-                || language == QueryLanguage::JsonPath && JSONATA_ONLY.contains(&key)
-            {
+            } else if other_language && !downgraded {
+                // For a downgraded state, an emulator measured that AWS reports the downgrade
+                // alone.
                 self.schema(loc, wrong_language(language, key));
             }
         }
@@ -300,10 +302,12 @@ impl Loader {
         };
         let given: Vec<&str> = fields.iter().copied().filter(|k| obj.contains_key(*k)).collect();
         let [field] = given.as_slice() else {
-            if given.is_empty() {
-                self.schema(loc, exactly_one_of(&fields));
-            } else {
+            let foreign = WAIT_FIELDS.iter().any(|k| !fields.contains(k) && obj.contains_key(*k));
+            if !given.is_empty() {
                 self.schema(loc, only_one_of(&fields));
+            } else if !foreign {
+                // (A field of the other query language is already reported.)
+                self.schema(loc, exactly_one_of(&fields));
             }
             return None;
         };
@@ -836,11 +840,17 @@ impl Loader {
         };
         let given: Vec<&str> = selectors.iter().copied().filter(|k| c.contains_key(*k)).collect();
         let [selector] = given.as_slice() else {
-            // Wording quoted by the linter.
-            self.schema(
-                loc,
-                "The object must have only one of the following fields, [And, Or, Not, Variable, Condition]",
-            );
+            let foreign = ["And", "Or", "Not", "Variable", "Condition"]
+                .iter()
+                .any(|k| !selectors.contains(k) && c.contains_key(*k));
+            // A rule written only in the other query language is already reported.
+            if !(given.is_empty() && foreign) {
+                // Wording quoted by the linter.
+                self.schema(
+                    loc,
+                    "The object must have only one of the following fields, [And, Or, Not, Variable, Condition]",
+                );
+            }
             return None;
         };
         let value = c.get(*selector)?;

@@ -581,13 +581,6 @@ fn rows() -> Vec<Row> {
             "The QueryLanguage is set to 'JSONPath', but field 'Condition' is only supported for the 'JSONata' QueryLanguage",
         ),
         row(
-            "measured: linter rule pf-sfn-asl-choice-rules; the selector count without the Condition",
-            r#"{"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Condition": true, "Next": "Z"}]}, "Z": {"Type": "Succeed"}}}"#,
-            SCHEMA,
-            "/States/C/Choices[0]",
-            "The object must have only one of the following fields, [And, Or, Not, Variable, Condition]",
-        ),
-        row(
             "recorded: the RFC3339 wording, for a Timestamp comparison",
             r#"{"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$.t", "TimestampEquals": "yesterday", "Next": "Z"}]}, "Z": {"Type": "Succeed"}}}"#,
             SCHEMA,
@@ -943,4 +936,20 @@ fn collect_pointers(value: &Value, at: String, out: &mut Vec<String>) {
         _ => {}
     }
     out.push(at);
+}
+
+/// A field of the other query language is reported once, not again as a missing field.
+#[test]
+fn fields_of_the_other_language_are_reported_once() {
+    for definition in [
+        r#"{"QueryLanguage": "JSONata", "StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": true}}}"#,
+        r#"{"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "Z"}]}, "Z": {"Type": "Succeed"}}}"#,
+        r#"{"StartAt": "C", "States": {"C": {"Type": "Choice", "Choices": [{"Condition": true, "Next": "Z"}]}, "Z": {"Type": "Succeed"}}}"#,
+    ] {
+        let d = diagnose_json(definition, MachineType::Standard);
+        assert!(
+            !d.is_empty() && d.iter().all(|d| d.message.starts_with("The QueryLanguage is set to")),
+            "{definition}\n{d:#?}"
+        );
+    }
 }
