@@ -3,14 +3,23 @@
 //! The definition is read into a JSON value, then walked field by field. Every problem is
 //! recorded as a [`Diagnostic`] with AWS's code, message and location, and the walk goes on, so
 //! a user sees all problems at once, as ValidateStateMachineDefinition reports them.
+//! CreateStateMachine and UpdateStateMachine refuse a definition with any error; warnings
+//! never fail a load.
 //!
 //! Locations are written as AWS writes them: a slash-separated path from the definition's root
 //! with array elements as `[i]` (`/States/P/Branches[0]/States/A`, `/States/C/Choices[1]/Next`),
-//! `/` for the root itself, and nothing at all for findings about the whole workflow.
+//! `/` for the root itself, and nothing at all for findings about the whole workflow. Each
+//! diagnostic also carries the same place as a JSON pointer.
 //!
-//! Where the wording of a message comes from is noted next to it, and the tests in
-//! `tests.rs` cite their source row by row. AWS documents that messages may change and that
-//! only `OK`/`FAIL` is stable (API Reference, `ValidateStateMachineDefinitionDiagnostic`).
+//! Some rules depend on the state machine's type ([`MachineType`]): an Express machine cannot
+//! use activities, `.sync` or `.waitForTaskToken` integrations, or a distributed Map.
+//!
+//! A state without its own `QueryLanguage` takes the top-level one, at any depth: a Map or
+//! Parallel state's `QueryLanguage` does not reach the states inside it.
+//!
+//! Where the wording of a message comes from is noted next to it, and the tests in `tests.rs`
+//! cite their source row by row. AWS documents that messages may change and that only the
+//! `OK`/`FAIL` result is stable (API Reference, `ValidateStateMachineDefinitionDiagnostic`).
 
 mod json;
 mod states;
