@@ -19,7 +19,7 @@ pub(crate) fn validate(file: &Path) -> Result<ExitCode> {
         HashMap::new()
     };
     for d in &diagnostics {
-        let place = match positions.get(d.location.as_str()) {
+        let place = match positions.get(d.pointer.as_str()) {
             Some((line, column)) => format!("{}:{}:{}", file.display(), line, column),
             None => file.display().to_string(),
         };

