@@ -10,7 +10,7 @@
 //!   `T1006: Attempted to invoke a non-function`, as calling any other unknown function does
 //!   on AWS (recorded for `$randomSeeded(...)`).
 //! - AWS adds `$partition`, `$range`, `$hash`, `$random([seed])`, `$uuid` and `$parse`
-//!   (see [`functions`]).
+//!   (in the `functions` submodule).
 //! - A result must be JSON: a function, or a number JSON cannot hold (NaN, ±Infinity), is an
 //!   error, and integral numbers come out as integers (`1`, not `1.0`).
 //!
@@ -99,8 +99,9 @@ impl Expression {
         self
     }
 
-    /// Evaluates with `input` as the context value (`$`) and `bindings` as variables, named
-    /// without the `$` (`("states", ...)` is `$states`).
+    /// Evaluates with `input` as the context value (`$`) and `bindings` as variables:
+    /// `("states", ...)` (or `("$states", ...)`) is `$states`. A later binding of the same
+    /// name wins.
     ///
     /// `Ok(None)` is an undefined result (AWS: "returned nothing (undefined)"). `random`
     /// supplies the randomness of `$random()`, `$uuid()` and `$shuffle`; it is called at most
@@ -126,8 +127,9 @@ impl Expression {
         // is a call of a non-function and `$eval` itself is undefined.
         context.bind("eval".to_owned(), JValue::Undefined);
         for (name, value) in bindings {
+            let name = name.strip_prefix('$').unwrap_or(name);
             if self.mentions(name) {
-                context.bind((*name).to_owned(), to_jvalue(value));
+                context.bind(name.to_owned(), to_jvalue(value));
             }
         }
         let options = EvaluatorOptions {

@@ -52,7 +52,7 @@ fn evaluates_with_context_and_bindings() {
     let result = expression
         .evaluate(
             &json!({"x": 100}),
-            &[("states", &states), ("offset", &offset), ("unused", &unused)],
+            &[("states", &states), ("$offset", &offset), ("unused", &unused)],
             &mut || 0,
         )
         .unwrap();
