@@ -9,6 +9,7 @@ pub mod choice;
 pub mod definition;
 pub mod errors;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod loader;
 pub mod path;
 pub mod template;

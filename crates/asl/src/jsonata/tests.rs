@@ -1,0 +1,410 @@
+//! Where a test cites "the AWS page", it is the AWS Developer Guide page "Transforming data
+//! with JSONata in Step Functions"; "recorded" means the conformance cases recorded against
+//! AWS.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::*;
+
+/// Evaluates `text` against no input and no bindings, with a random source that must not be
+/// needed.
+fn eval(text: &str) -> Result<Option<Value>, JsonataError> {
+    Expression::parse(text)?.evaluate(&Value::Null, &[], &mut || panic!("no randomness expected"))
+}
+
+fn value(text: &str) -> Value {
+    match eval(text) {
+        Ok(Some(value)) => value,
+        other => panic!("{text}: expected a value, got {other:?}"),
+    }
+}
+
+fn error(text: &str) -> JsonataError {
+    match eval(text) {
+        Err(error) => error,
+        other => panic!("{text}: expected an error, got {other:?}"),
+    }
+}
+
+/// Evaluates `text` with a random source that yields `draws` in turn, returning the result
+/// and how many numbers were drawn.
+fn eval_drawing(text: &str, draws: &[u64]) -> (Value, usize) {
+    let mut drawn = 0;
+    let result = Expression::parse(text)
+        .unwrap()
+        .evaluate(&Value::Null, &[], &mut || {
+            drawn += 1;
+            draws[drawn - 1]
+        })
+        .unwrap()
+        .unwrap();
+    (result, drawn)
+}
+
+#[test]
+fn evaluates_with_context_and_bindings() {
+    let expression = Expression::parse("$states.input.a + $offset + x").unwrap();
+    let states = json!({"input": {"a": 1}});
+    let offset = json!(10);
+    let unused = json!("never converted");
+    let result = expression
+        .evaluate(
+            &json!({"x": 100}),
+            &[("states", &states), ("$offset", &offset), ("unused", &unused)],
+            &mut || 0,
+        )
+        .unwrap();
+    assert_eq!(result, Some(json!(111)));
+    assert_eq!(expression.as_str(), "$states.input.a + $offset + x");
+}
+
+#[test]
+fn undefined_results_are_none() {
+    // Recorded: `$doesNotExist` "returned nothing (undefined)".
+    assert_eq!(eval("$doesNotExist").unwrap(), None);
+    assert_eq!(eval("nothing.here").unwrap(), None);
+}
+
+#[test]
+fn undefined_drops_out_of_arrays_and_objects() {
+    assert_eq!(value("{'a': 1, 'b': $nothing}"), json!({"a": 1}));
+    assert_eq!(value("[1, $nothing, 2]"), json!([1, 2]));
+}
+
+#[test]
+fn integral_numbers_are_integers() {
+    // Recorded: `$sum([1,2,3]) + 1` printed as `7`, and `$number("2")` as `2`.
+    let seven = value("$sum([1, 2, 3]) + 1");
+    assert!(seven.is_i64(), "{seven}");
+    assert_eq!(seven.to_string(), "7");
+    assert_eq!(value("$number('2')").to_string(), "2");
+    assert_eq!(value("1.5 * 2").to_string(), "3");
+    assert_eq!(value("-0").to_string(), "0");
+    assert_eq!(value("0.1 + 0.2").to_string(), "0.30000000000000004");
+    assert_eq!(value("1e300").to_string(), "1e+300");
+    assert_eq!(value("-9007199254740993").to_string(), "-9007199254740992");
+}
+
+#[test]
+fn functions_are_not_results() {
+    // Recorded: `$fn := function($x){$x}` "returned an unsupported result type."
+    for text in [
+        "$fn := function($x){$x}",
+        "$sum",
+        "/ab+c/",
+        "{'f': function(){1}}",
+        "[1, $uppercase]",
+    ] {
+        assert!(
+            matches!(error(text), JsonataError::UnsupportedResult(NotJson::Function)),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn non_finite_numbers_are_not_results() {
+    for text in ["1/0", "-1/0", "[1, 1/0]"] {
+        assert!(
+            matches!(error(text), JsonataError::UnsupportedResult(NotJson::NonFiniteNumber)),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn results_nested_too_deeply_are_refused() {
+    let nest = |levels: usize| format!("$reduce([1..{levels}], function($inner, $i) {{ {{'a': $inner}} }}, {{}})");
+    // The reduction's initial `{}` is one more level.
+    assert!(matches!(
+        error(&nest(1000)),
+        JsonataError::UnsupportedResult(NotJson::TooDeep)
+    ));
+    assert!(value(&nest(999)).is_object());
+}
+
+#[test]
+fn eval_is_not_available() {
+    // The AWS page: "$eval is not available—use $parse instead". An unavailable function
+    // is a non-function; recorded for `$randomSeeded(...)`:
+    // "... threw an error during evaluation. T1006: Attempted to invoke a non-function".
+    let refused = error("$eval('1 + 1')");
+    assert_eq!(refused.code(), Some("T1006"));
+    assert_eq!(refused.to_string(), "T1006: Attempted to invoke a non-function");
+    assert_eq!(eval("$type($eval)").unwrap(), None);
+    assert_eq!(eval("$eval").unwrap(), None);
+    // A variable the workflow names `eval` is still a variable.
+    let eval_variable = json!(5);
+    let expression = Expression::parse("$eval").unwrap();
+    let result = expression.evaluate(&Value::Null, &[("eval", &eval_variable)], &mut || 0);
+    assert_eq!(result.unwrap(), Some(json!(5)));
+}
+
+#[test]
+fn unknown_functions_fail_as_aws_prints_them() {
+    // Recorded: `$randomSeeded($states.input.FunctionInput.fst)`.
+    let unknown = error("$randomSeeded(1)");
+    assert_eq!(unknown.code(), Some("T1006"));
+    assert_eq!(unknown.to_string(), "T1006: Attempted to invoke a non-function");
+}
+
+#[test]
+fn evaluation_errors_carry_their_code() {
+    let mismatch = error("'a' + 1");
+    assert_eq!(mismatch.code(), Some("T2001"));
+    assert!(mismatch.to_string().starts_with("T2001: "), "{mismatch}");
+    assert!(matches!(mismatch, JsonataError::Evaluation { .. }));
+}
+
+#[test]
+fn syntax_errors_carry_their_code() {
+    let unfinished = Expression::parse("1 +").unwrap_err();
+    assert!(matches!(unfinished, JsonataError::Syntax { .. }));
+    assert_eq!(unfinished.code(), Some("S0207"));
+    let comment = Expression::parse("1 /* no end").unwrap_err();
+    assert_eq!(comment.to_string(), "S0106: Comment has no closing tag");
+}
+
+#[test]
+fn operators_newer_than_jsonata_2_0_6_are_syntax_errors() {
+    // The AWS page: "Step Functions implements JSONata based on the 2.0.6 specification";
+    // `??` and `?:` arrived in JSONata 2.1.0.
+    let coalesce = Expression::parse("$a ?? 1").unwrap_err();
+    assert_eq!(
+        coalesce.to_string(),
+        "S0211: The symbol ? cannot be used as a unary operator"
+    );
+    let default = Expression::parse("[$a ?: 1]").unwrap_err();
+    assert_eq!(
+        default.to_string(),
+        "S0211: The symbol : cannot be used as a unary operator"
+    );
+    assert_eq!(value("$exists($a) ? 1 : 2"), json!(2));
+}
+
+#[test]
+fn partition_cuts_an_array_into_chunks() {
+    // The AWS page's `$partition([1,2,3,4,5,6,7,8,9], 3)`, and a shorter last chunk.
+    assert_eq!(
+        value("$partition([1,2,3,4,5,6,7,8,9], 3)"),
+        json!([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    );
+    assert_eq!(value("$partition([1,2,3,4,5], 2)"), json!([[1, 2], [3, 4], [5]]));
+    // Recorded: [0] by 1 is [[0]]; [0,1,2,3] by 5 is [[0,1,2,3]]; [0,1,2] by 2 is [[0,1],[2]].
+    assert_eq!(value("$partition([0], 1)"), json!([[0]]));
+    assert_eq!(value("$partition([0,1,2,3], 5)"), json!([[0, 1, 2, 3]]));
+    assert_eq!(value("$partition([0,1,2], 2)"), json!([[0, 1], [2]]));
+    assert_eq!(value("$partition([], 2)"), json!([]));
+    assert_eq!(value("$partition('solo', 2)"), json!([["solo"]]));
+    assert_eq!(value("$partition([1,2,3], 1e300)"), json!([[1, 2, 3]]));
+    assert_eq!(eval("$partition($nothing, 2)").unwrap(), None);
+    assert_eq!(error("$partition([1], '2')").code(), Some("T0410"));
+    for size in ["0", "-1", "1.5"] {
+        let refused = error(&format!("$partition([1,2], {size})"));
+        assert!(refused.to_string().contains("positive integer"), "{refused}");
+    }
+}
+
+#[test]
+fn range_counts_by_a_step() {
+    // The AWS page's `$range(0, 10, 2)`, and a negative step counting down.
+    assert_eq!(value("$range(0, 10, 2)"), json!([0, 2, 4, 6, 8, 10]));
+    assert_eq!(value("$range(1, 10, 4)"), json!([1, 5, 9]));
+    assert_eq!(value("$range(10, 0, -5)"), json!([10, 5, 0]));
+    assert_eq!(value("$range(0, 1, 0.25)"), json!([0, 0.25, 0.5, 0.75, 1]));
+    assert_eq!(value("$range(5, 5, 1)"), json!([5]));
+    assert_eq!(value("$range(0, 10, -1)"), json!([]));
+    assert_eq!(error("$range(0, 10, 'x')").code(), Some("T0410"));
+    assert!(error("$range(0, 10, 0)").to_string().contains("zero"));
+    assert!(error("$range(0, 1e9, 1)").to_string().contains("more than"));
+    assert!(error("$range(0, 1, 1/0)").to_string().contains("finite"));
+}
+
+#[test]
+fn hash_digests_a_string() {
+    // The AWS page lists MD5, SHA-1, SHA-256, SHA-384 and SHA-512; digests are lowercase hex
+    // (as `States.Hash`). Expected values are the FIPS 180 / RFC 1321 test vectors.
+    let cases = [
+        ("MD5", "", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("SHA-1", "abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
+        (
+            "SHA-256",
+            "abc",
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        ),
+        (
+            "SHA-384",
+            "abc",
+            "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",
+        ),
+        (
+            "SHA-512",
+            "abc",
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+        ),
+    ];
+    for (algorithm, data, digest) in cases {
+        assert_eq!(
+            value(&format!("$hash('{data}', '{algorithm}')")),
+            json!(digest),
+            "{algorithm}"
+        );
+    }
+    assert!(error("$hash('abc', 'SHA-3')").to_string().contains("SHA-256"));
+    assert_eq!(error("$hash(1, 'MD5')").code(), Some("T0410"));
+    assert_eq!(error("$hash('abc')").code(), Some("T0410"));
+    assert_eq!(eval("$hash($nothing, 'MD5')").unwrap(), None);
+}
+
+#[test]
+fn parse_reads_a_json_string() {
+    // The AWS page: `$parse` turns stringified JSON into a value, in place of `$eval`.
+    assert_eq!(
+        value(r#"$parse('{"a": [1, 2.5, null, true]}')"#),
+        json!({"a": [1, 2.5, null, true]})
+    );
+    assert_eq!(value("$parse('\"text\"')"), json!("text"));
+    assert_eq!(value("$parse('[1]')"), json!([1]));
+    assert!(error("$parse('{nope')").to_string().contains("not valid JSON"));
+    assert_eq!(error("$parse(1)").code(), Some("T0410"));
+    assert_eq!(eval("$parse($nothing)").unwrap(), None);
+}
+
+#[test]
+fn random_without_a_seed_uses_the_callers_randomness() {
+    // The AWS page: `$random()` is a number from 0 to 1 (exclusive).
+    let (first, drawn) = eval_drawing("$random()", &[7]);
+    assert_eq!(drawn, 1);
+    let number = first.as_f64().unwrap();
+    assert!((0.0..1.0).contains(&number), "{number}");
+    assert_eq!(eval_drawing("$random()", &[7]).0, first, "same randomness, same number");
+    assert_ne!(eval_drawing("$random()", &[8]).0, first);
+    // Several draws in one evaluation still take one number from the caller, and differ.
+    let (pair, drawn) = eval_drawing("[$random(), $random()]", &[7]);
+    assert_eq!(drawn, 1);
+    assert_ne!(pair[0], pair[1]);
+    let wrong_seed = Expression::parse("$random('seed')")
+        .unwrap()
+        .evaluate(&Value::Null, &[], &mut || 7);
+    assert_eq!(wrong_seed.unwrap_err().code(), Some("T0410"));
+}
+
+#[test]
+fn random_with_a_seed_is_deterministic() {
+    // The AWS page: with a seed, `$random(seed)` gives the same number every time. It is
+    // `new java.util.Random(seed).nextDouble()`, whose value for 42 is 0.7275636800328681.
+    let (seeded, _) = eval_drawing("$random(42)", &[1]);
+    assert_eq!(seeded, json!(0.7275636800328681));
+    assert_eq!(eval_drawing("$random(42)", &[2]).0, seeded);
+    assert_eq!(
+        eval_drawing("$random(42.9)", &[3]).0,
+        seeded,
+        "seeds truncate like Java's (long)"
+    );
+    assert_ne!(eval_drawing("$random(43)", &[1]).0, seeded);
+}
+
+#[test]
+fn uuid_is_a_version_4_uuid_from_the_callers_randomness() {
+    let (uuid, drawn) = eval_drawing("$uuid()", &[0x0123_4567_89ab_cdef]);
+    assert_eq!(drawn, 1);
+    let text = uuid.as_str().unwrap();
+    let groups: Vec<&str> = text.split('-').collect();
+    assert_eq!(
+        groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12],
+        "{text}"
+    );
+    assert!(text
+        .chars()
+        .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(groups[2].starts_with('4'), "version 4: {text}");
+    assert!(
+        matches!(&groups[3][..1], "8" | "9" | "a" | "b"),
+        "RFC 4122 variant: {text}"
+    );
+    assert_eq!(eval_drawing("$uuid()", &[0x0123_4567_89ab_cdef]).0, uuid);
+    let (several, _) = eval_drawing("[1..3].$uuid()", &[5]);
+    let several = several.as_array().unwrap();
+    assert_eq!(several.len(), 3);
+    assert!(several[0] != several[1] && several[1] != several[2] && several[0] != several[2]);
+}
+
+#[test]
+fn shuffle_uses_the_callers_randomness() {
+    let (shuffled, drawn) = eval_drawing("$shuffle([1..20])", &[99]);
+    assert_eq!(drawn, 1);
+    assert_eq!(eval_drawing("$shuffle([1..20])", &[99]).0, shuffled);
+    let mut sorted: Vec<i64> = shuffled
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_i64().unwrap())
+        .collect();
+    assert_ne!(
+        sorted,
+        (1..=20).collect::<Vec<_>>(),
+        "20 items stay in order with odds 1/20!"
+    );
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=20).collect::<Vec<_>>());
+    assert_eq!(eval_drawing("$shuffle('one')", &[1]).0, json!(["one"]));
+}
+
+#[test]
+fn randomness_is_drawn_only_when_mentioned() {
+    // `eval` panics if drawn from.
+    assert_eq!(value("$count([1,2,3])"), json!(3));
+    assert_eq!(value("$partition([1,2,3], 2)"), json!([[1, 2], [3]]));
+}
+
+#[test]
+fn aws_functions_can_be_passed_around_and_shadowed() {
+    assert_eq!(
+        value("$map([[1,2,3], [4]], function($a) { $partition($a, 2) })"),
+        json!([[[1, 2], [3]], [[4]]])
+    );
+    assert_eq!(value("($p := $partition; $p([1,2], 1))"), json!([[1], [2]]));
+    assert_eq!(
+        value("($partition := function($a, $n) { 'mine' }; $partition([1], 1))"),
+        json!("mine")
+    );
+    assert_eq!(value("$type($hash)"), json!("function"));
+}
+
+#[test]
+fn a_runaway_expression_is_stopped() {
+    let expression = Expression::parse("($loop := function() { $loop() }; $loop())")
+        .unwrap()
+        .with_time_limit(Some(Duration::from_millis(50)));
+    let stopped = expression.evaluate(&Value::Null, &[], &mut || 0).unwrap_err();
+    assert_eq!(stopped.code(), Some("D1012"));
+}
+
+#[test]
+fn deep_recursion_is_an_error_not_a_crash() {
+    let deep = error("($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))");
+    assert_eq!(deep.code(), Some("U1001"));
+}
+
+#[test]
+fn expressions_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Expression>();
+}
+
+#[test]
+fn split_code_finds_the_code_anywhere() {
+    assert_eq!(
+        split_code("T2001: The left side"),
+        (Some("T2001".to_owned()), "The left side".to_owned())
+    );
+    assert_eq!(
+        split_code("Invalid syntax: S0201: Syntax error: Semicolon"),
+        (Some("S0201".to_owned()), "Syntax error: Semicolon".to_owned())
+    );
+    assert_eq!(split_code("no code here"), (None, "no code here".to_owned()));
+    assert_eq!(split_code("X1234"), (None, "X1234".to_owned()));
+}
