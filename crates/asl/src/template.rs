@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::errors::Failure;
 use crate::intrinsics::{Intrinsic, IntrinsicEnv};
+use crate::jsonata::{Expression, JsonataError};
 use crate::path::{Path, PathError, ReferencePath, Root};
 
 /// What a template or path can read while a state runs.
@@ -78,8 +79,12 @@ pub enum Template {
         field: String,
         call: Intrinsic,
     },
-    /// A JSONata expression `{% ... %}` in a JSONata state.
-    Jsonata(String),
+    /// A JSONata expression `{% ... %}` in a JSONata state; `field` is where it stands in
+    /// the state (`Output/result`), as AWS names it in errors.
+    Jsonata {
+        field: String,
+        expression: Box<Expression>,
+    },
 }
 
 impl Template {
@@ -113,11 +118,36 @@ impl Template {
                 ))
             }),
             Template::Intrinsic { call: c, .. } => call(c, scope),
-            Template::Jsonata(expression) => Err(Failure::new(
-                crate::errors::names::QUERY_EVALUATION_ERROR,
-                format!("JSONata is not supported yet: '{expression}'"),
-            )),
+            Template::Jsonata { field, expression } => evaluate_jsonata(expression, field, scope),
         }
+    }
+}
+
+/// Evaluate a JSONata expression with `$states` and the workflow variables bound, mapping
+/// its failures to `States.QueryEvaluationError` with AWS's cause texts.
+fn evaluate_jsonata(expression: &Expression, field: &str, scope: &dyn Scope) -> Result<Value, Failure> {
+    let states = scope.states();
+    let variables = scope.variables();
+    let mut bindings: Vec<(&str, &Value)> = Vec::with_capacity(variables.len() + 1);
+    bindings.extend(variables.iter().map(|(name, value)| (name.as_str(), value)));
+    bindings.push(("states", &states));
+    let failure = |cause: String| Failure {
+        error: crate::errors::names::QUERY_EVALUATION_ERROR.to_owned(),
+        cause: Some(cause),
+        location: Some(field.to_owned()),
+    };
+    let text = expression.as_str();
+    match expression.evaluate(scope.input(), &bindings, &mut || scope.random_u64()) {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => Err(failure(format!(
+            "The JSONata expression '{text}' specified for the field '{field}' returned nothing (undefined)."
+        ))),
+        Err(JsonataError::UnsupportedResult(_)) => Err(failure(format!(
+            "The JSONata expression '{text}' specified for the field '{field}' returned an unsupported result type."
+        ))),
+        Err(e) => Err(failure(format!(
+            "The JSONata expression '{text}' specified for the field '{field}' threw an error during evaluation. {e}"
+        ))),
     }
 }
 

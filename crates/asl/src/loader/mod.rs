@@ -177,6 +177,7 @@ fn check(
         language: QueryLanguage::JsonPath,
         state_names: HashSet::new(),
         labels: HashSet::new(),
+        state_aws: String::new(),
     };
     for (loc, name) in duplicates {
         loader.error(
@@ -242,6 +243,9 @@ struct Loader {
     state_names: HashSet<String>,
     /// Map `Label`s seen so far.
     labels: HashSet<String>,
+    /// The location of the state being read, so a JSONata expression knows its field path
+    /// within the state (`Output/result`), which AWS names in evaluation errors.
+    state_aws: String,
 }
 
 const STATE_TYPES: &[&str] = &["Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map"];

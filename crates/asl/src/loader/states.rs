@@ -50,6 +50,7 @@ fn label_char_allowed(c: char) -> bool {
 
 impl Loader {
     pub(super) fn state(&mut self, name: &str, value: &Value, loc: &Loc, names: &Names) -> Option<State> {
+        self.state_aws = loc.aws.clone();
         let Some(obj) = value.as_object() else {
             self.type_error(loc, Kind::Object);
             return None;
@@ -452,7 +453,7 @@ impl Loader {
                 Some(v) => self.reference_path(v, &loc.key("ItemsPath")).map(Items::Path),
             },
             QueryLanguage::Jsonata => match obj.get("Items") {
-                None => Some(Items::Expression(Template::Jsonata("$states.input".into()))),
+                None => Some(Items::Expression(self.jsonata("$states.input", "Items", loc))),
                 Some(v @ Value::Array(_)) => Some(Items::Expression(self.template(v, &loc.key("Items"), language))),
                 Some(v @ Value::String(s)) if s.starts_with("{%") || s.ends_with("%}") => {
                     Some(Items::Expression(self.template(v, &loc.key("Items"), language)))

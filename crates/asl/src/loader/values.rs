@@ -5,6 +5,7 @@ use serde_json::{Map as JsonMap, Value};
 use super::{codes, is_jsonata_expression, one_of_values, only_one_of, Loader, Loc};
 use crate::definition::{Dynamic, QueryLanguage, ResultPath};
 use crate::intrinsics::Intrinsic;
+use crate::jsonata::Expression;
 use crate::path::{Path, ReferencePath};
 use crate::template::Template;
 
@@ -226,9 +227,32 @@ impl Loader {
     /// the field itself, as AWS located a bad `parsed.$` at `/States/X/Parameters` (recorded
     /// AWS response).
     pub(super) fn template(&mut self, value: &Value, loc: &Loc, language: QueryLanguage) -> Template {
+        let field = loc
+            .aws
+            .strip_prefix(&format!("{}/", self.state_aws))
+            .unwrap_or(&loc.aws)
+            .to_owned();
+        self.compile(value, loc, language, &field)
+    }
+
+    /// Parse a JSONata expression once, at load time. `field` is its path within the state.
+    pub(super) fn jsonata(&mut self, text: &str, field: &str, loc: &Loc) -> Template {
+        match Expression::parse(text) {
+            Ok(expression) => Template::Jsonata {
+                field: field.to_owned(),
+                expression: Box::new(expression),
+            },
+            Err(e) => {
+                self.schema(loc, format!("The JSONata expression '{text}' is not valid: {e}"));
+                Template::Literal(Value::Null)
+            }
+        }
+    }
+
+    fn compile(&mut self, value: &Value, loc: &Loc, language: QueryLanguage, field: &str) -> Template {
         match (value, language) {
             (Value::String(s), QueryLanguage::Jsonata) if is_jsonata_expression(s) => {
-                Template::Jsonata(s[2..s.len() - 2].trim().to_owned())
+                self.jsonata(s[2..s.len() - 2].trim(), field, loc)
             }
             (Value::String(s), QueryLanguage::Jsonata) if s.starts_with("{%") || s.ends_with("%}") => {
                 // Wording quoted by the linter.
@@ -255,7 +279,7 @@ impl Loader {
                                     ),
                                 );
                             }
-                            members.push((key.clone(), self.template(v, loc, language)))
+                            members.push((key.clone(), self.compile(v, loc, language, &format!("{field}/{key}"))))
                         }
                     }
                 }
@@ -266,7 +290,11 @@ impl Loader {
                 }
             }
             (Value::Array(items), _) => {
-                let items: Vec<Template> = items.iter().map(|v| self.template(v, loc, language)).collect();
+                let items: Vec<Template> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.compile(v, loc, language, &format!("{field}[{i}]")))
+                    .collect();
                 if items.iter().all(Template::is_literal) {
                     Template::Literal(value.clone())
                 } else {
@@ -344,9 +372,9 @@ impl Loader {
             return None;
         }
         match (obj.get(key), obj.get(&path_key)) {
-            (Some(Value::String(s)), _) if language == QueryLanguage::Jsonata && is_jsonata_expression(s) => Some(
-                Dynamic::Expression(Template::Jsonata(s[2..s.len() - 2].trim().to_owned())),
-            ),
+            (Some(Value::String(s)), _) if language == QueryLanguage::Jsonata && is_jsonata_expression(s) => {
+                Some(Dynamic::Expression(self.jsonata(s[2..s.len() - 2].trim(), key, loc)))
+            }
             (Some(v), _) => literal(self, v, &loc.key(key)).map(Dynamic::Literal),
             (None, Some(v)) if language == QueryLanguage::JsonPath => {
                 self.reference_path(v, &loc.key(&path_key)).map(Dynamic::Path)
