@@ -155,7 +155,7 @@ impl Expression {
 ///
 /// `Display` gives what AWS prints after "threw an error during evaluation. " in a
 /// `States.QueryEvaluationError` cause, e.g. `T1006: Attempted to invoke a non-function`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JsonataError {
     /// The text is not a JSONata 2.0.6 expression.
     #[error("{}", coded(.code, .message))]

@@ -408,3 +408,13 @@ fn split_code_finds_the_code_anywhere() {
     assert_eq!(split_code("no code here"), (None, "no code here".to_owned()));
     assert_eq!(split_code("X1234"), (None, "X1234".to_owned()));
 }
+
+#[test]
+fn a_panic_inside_jsonata_core_fails_only_the_evaluation() {
+    // jsonata-core 2.2.13 slices out of bounds on a picture component that starts with a
+    // comma (found by mutating the suite's expressions). The panic message still reaches
+    // stderr through the panic hook.
+    let text = "$fromMillis(1521801216617, '[D1o] [,MN] [Y]')";
+    assert!(matches!(error(text), JsonataError::Internal));
+    assert_eq!(value("$fromMillis(0)"), json!("1970-01-01T00:00:00.000Z"));
+}
