@@ -202,6 +202,8 @@ pub enum Items {
     Path(ReferencePath),
     /// `Items` of a JSONata Map: an array or an expression.
     Expression(Template),
+    /// A JSONata Map without `Items`: the state's input.
+    Input,
 }
 
 #[derive(Debug)]

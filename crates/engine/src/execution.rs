@@ -499,25 +499,47 @@ impl<'a> Run<'a> {
                 Ok(completed)
             }
             Err(failure) => {
-                // AWS records a failed JSONata evaluation in this state (not one passed up
-                // from a Map iteration or branch) as an EvaluationFailed event first.
-                let own = failure.cause.as_deref().is_some_and(|c| {
-                    c.starts_with(&format!(
-                        "An error occurred while executing the state '{}' (entered at the event id #{entered_id})",
-                        state.name
-                    ))
-                });
-                if own && failure.error == names::QUERY_EVALUATION_ERROR {
-                    self.emit(record, || EventKind::EvaluationFailed {
-                        error: failure.error.clone(),
-                        cause: failure.cause.clone().unwrap_or_default(),
-                        location: failure.location.clone(),
-                        state: state.name.clone(),
-                    });
+                // Task, Parallel and Map states record it themselves, before their own
+                // failure events (see `with_retry`).
+                if !matches!(
+                    state.kind,
+                    StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+                ) {
+                    self.record_evaluation_failure(record, state, &failure, entered_id);
                 }
                 Err(failure)
             }
         }
+    }
+
+    /// AWS records a failed JSONata evaluation in a state (not one passed up from a Map
+    /// iteration or branch) as an `EvaluationFailed` event. It points where the state's
+    /// entered event pointed, except in a Wait state, where it points at the entered event
+    /// (both as recorded from AWS).
+    fn record_evaluation_failure(&self, record: bool, state: &State, failure: &Failure, entered_id: u64) {
+        if !record || failure.error != names::QUERY_EVALUATION_ERROR || !is_own(failure, state, entered_id) {
+            return;
+        }
+        let now = self.now();
+        let mut history = self.history.borrow_mut();
+        if !history.keep {
+            history.skip();
+            return;
+        }
+        let prev = match state.kind {
+            StateKind::Wait(_) => entered_id,
+            _ => history.event(entered_id).map_or(0, |e| e.previous_event_id),
+        };
+        history.push_with_prev(
+            now,
+            prev,
+            EventKind::EvaluationFailed {
+                error: failure.error.clone(),
+                cause: failure.cause.clone().unwrap_or_default(),
+                location: failure.location.clone(),
+                state: state.name.clone(),
+            },
+        );
     }
 
     /// Apply `InputPath`.
@@ -839,13 +861,16 @@ impl<'a> Run<'a> {
                         path,
                         text.as_str().map(str::to_owned).unwrap_or_else(|| text.to_string())
                     ))),
-                    (None, None) => Err(Failure::new(
-                        names::QUERY_EVALUATION_ERROR,
-                        format!(
-                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
-                            text.as_str().map(str::to_owned).unwrap_or_else(|| text.to_string())
-                        ),
-                    )),
+                    (None, None) => Err(Failure {
+                        location: Some("Timestamp".into()),
+                        ..Failure::new(
+                            names::QUERY_EVALUATION_ERROR,
+                            format!(
+                                "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                                text.as_str().map(str::to_owned).unwrap_or_else(|| text.to_string())
+                            ),
+                        )
+                    }),
                 }
             }
         }
@@ -922,6 +947,7 @@ impl<'a> Run<'a> {
             StateKind::Parallel(_) => Some("ParallelStateFailed"),
             _ => None,
         };
+        self.record_evaluation_failure(frame.record, state, &failure, entered_id);
         if let Some(marker) = failed_marker.filter(|_| !is_terminal(&failure)) {
             self.emit(frame.record, || EventKind::Marker(marker));
         }
@@ -1146,6 +1172,23 @@ impl<'a> Run<'a> {
             Items::Expression(t) => match t.evaluate(&scope).map_err(located)? {
                 Value::Array(items) => items,
                 other => {
+                    let expression = match t {
+                        Template::Jsonata { expression, .. } => expression.as_str(),
+                        _ => "",
+                    };
+                    return Err(located(Failure {
+                        error: names::QUERY_EVALUATION_ERROR.into(),
+                        cause: Some(format!(
+                            "The JSONata expression '{expression}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {other}",
+                            json_type(&other)
+                        )),
+                        location: Some("Items".into()),
+                    }));
+                }
+            },
+            Items::Input => match input.clone() {
+                Value::Array(items) => items,
+                other => {
                     return Err(located(Failure::new(
                         names::QUERY_EVALUATION_ERROR,
                         format!("Map state input must be an array but was: {other}"),
@@ -1328,6 +1371,31 @@ impl<'a> Run<'a> {
             None => Ok(result),
         }
     }
+}
+
+/// JSON's name for a value's type, as AWS words it in error causes.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Whether a failure was raised by this state's own evaluation (it carries the state's
+/// "An error occurred while executing the state" prefix) rather than passed up from a
+/// Map iteration or Parallel branch.
+fn is_own(failure: &Failure, state: &State, entered_id: u64) -> bool {
+    failure.cause.as_deref().is_some_and(|c| {
+        c.strip_prefix("An error occurred while executing the state '")
+            .and_then(|rest| rest.strip_prefix(state.name.as_str()))
+            .and_then(|rest| rest.strip_prefix("' (entered at the event id #"))
+            .and_then(|rest| rest.strip_prefix(entered_id.to_string().as_str()))
+            .is_some_and(|rest| rest.starts_with(")."))
+    })
 }
 
 /// Resolve `TimeoutSeconds`/`HeartbeatSeconds` and their `...Path` and JSONata forms.

@@ -377,6 +377,20 @@ impl History {
         id
     }
 
+    /// A kept event by id.
+    pub fn event(&self, id: u64) -> Option<&Event> {
+        let index = usize::try_from(id.checked_sub(1)?).ok()?;
+        self.events.get(index).filter(|e| e.id == id)
+    }
+
+    /// Append an event that points at `prev` and advances the chain to itself.
+    pub fn push_with_prev(&mut self, timestamp_ms: i64, prev: u64, kind: EventKind) -> u64 {
+        self.chain = prev;
+        let id = self.push(timestamp_ms, kind);
+        self.chain = id;
+        id
+    }
+
     /// Count an event without keeping it; returns its id.
     pub fn skip(&mut self) -> u64 {
         self.count += 1;

@@ -50,7 +50,15 @@ fn label_char_allowed(c: char) -> bool {
 
 impl Loader {
     pub(super) fn state(&mut self, name: &str, value: &Value, loc: &Loc, names: &Names) -> Option<State> {
-        self.state_aws = loc.aws.clone();
+        // States nested in a Map or Parallel set their own location; the outer one comes
+        // back for the fields read after them (a Map's `Items`, `ItemSelector`...).
+        let outer = std::mem::replace(&mut self.state_aws, loc.aws.clone());
+        let state = self.state_fields(name, value, loc, names);
+        self.state_aws = outer;
+        state
+    }
+
+    fn state_fields(&mut self, name: &str, value: &Value, loc: &Loc, names: &Names) -> Option<State> {
         let Some(obj) = value.as_object() else {
             self.type_error(loc, Kind::Object);
             return None;
@@ -453,7 +461,7 @@ impl Loader {
                 Some(v) => self.reference_path(v, &loc.key("ItemsPath")).map(Items::Path),
             },
             QueryLanguage::Jsonata => match obj.get("Items") {
-                None => Some(Items::Expression(self.jsonata("$states.input", "Items", loc))),
+                None => Some(Items::Input),
                 Some(v @ Value::Array(_)) => Some(Items::Expression(self.template(v, &loc.key("Items"), language))),
                 Some(v @ Value::String(s)) if s.starts_with("{%") || s.ends_with("%}") => {
                     Some(Items::Expression(self.template(v, &loc.key("Items"), language)))
