@@ -88,6 +88,34 @@ impl StateKind {
     }
 }
 
+/// What Task, Parallel and Map states share for handling their outcome: Retry and Catch,
+/// where they go next, and where their result goes.
+#[derive(Clone, Copy, Debug)]
+pub struct Recovery<'a> {
+    pub retry: &'a [Retrier],
+    pub catch: &'a [Catcher],
+    pub transition: Transition,
+    pub result_path: &'a ResultPath,
+}
+
+impl StateKind {
+    /// Retry, Catch and result placement of the states that have them.
+    pub fn recovery(&self) -> Option<Recovery<'_>> {
+        let (retry, catch, transition, result_path) = match self {
+            StateKind::Task(t) => (&t.retry, &t.catch, t.transition, &t.result_path),
+            StateKind::Parallel(p) => (&p.retry, &p.catch, p.transition, &p.result_path),
+            StateKind::Map(m) => (&m.retry, &m.catch, m.transition, &m.result_path),
+            _ => return None,
+        };
+        Some(Recovery {
+            retry,
+            catch,
+            transition,
+            result_path,
+        })
+    }
+}
+
 /// `ResultPath`: where a state's result goes in its input.
 #[derive(Clone, Debug, Default)]
 pub enum ResultPath {

@@ -734,50 +734,21 @@ impl<'a> Run<'a> {
                 ))
             }
             StateKind::Task(task) => {
-                self.with_retry(
-                    state,
-                    &raw_input,
-                    frame,
-                    entered_ms,
-                    entered_id,
-                    &task.retry,
-                    &task.catch,
-                    task.transition,
-                    &task.result_path,
-                    |retry_count| {
-                        self.task_attempt(state, task, &raw_input, frame, entered_ms, entered_id, retry_count)
-                    },
-                )
+                self.with_retry(state, &raw_input, frame, entered_ms, entered_id, |retry_count| {
+                    self.task_attempt(state, task, &raw_input, frame, entered_ms, entered_id, retry_count)
+                })
                 .await
             }
             StateKind::Parallel(parallel) => {
-                self.with_retry(
-                    state,
-                    &raw_input,
-                    frame,
-                    entered_ms,
-                    entered_id,
-                    &parallel.retry,
-                    &parallel.catch,
-                    parallel.transition,
-                    &parallel.result_path,
-                    |_| self.parallel_attempt(state, parallel, &raw_input, frame, entered_ms, entered_id),
-                )
+                self.with_retry(state, &raw_input, frame, entered_ms, entered_id, |_| {
+                    self.parallel_attempt(state, parallel, &raw_input, frame, entered_ms, entered_id)
+                })
                 .await
             }
             StateKind::Map(map) => {
-                self.with_retry(
-                    state,
-                    &raw_input,
-                    frame,
-                    entered_ms,
-                    entered_id,
-                    &map.retry,
-                    &map.catch,
-                    map.transition,
-                    &map.result_path,
-                    |_| self.map_attempt(state, map, &raw_input, frame, entered_ms, entered_id),
-                )
+                self.with_retry(state, &raw_input, frame, entered_ms, entered_id, |_| {
+                    self.map_attempt(state, map, &raw_input, frame, entered_ms, entered_id)
+                })
                 .await
             }
         }
@@ -892,16 +863,21 @@ impl<'a> Run<'a> {
         frame: &Rc<Frame>,
         entered_ms: i64,
         entered_id: u64,
-        retry: &[Retrier],
-        catch: &[Catcher],
-        transition: Transition,
-        result_path: &ResultPath,
         attempt: F,
     ) -> Result<(Completed, Option<Vec<(String, Value)>>), Failure>
     where
         F: Fn(u64) -> Fut,
         Fut: Future<Output = Result<Value, Failure>>,
     {
+        let Some(Recovery {
+            retry,
+            catch,
+            transition,
+            result_path,
+        }) = state.kind.recovery()
+        else {
+            unreachable!("with_retry runs only Task, Parallel and Map states")
+        };
         let located = |f: Failure| Run::located(f, state, entered_id);
         let mut attempts = vec![0u64; retry.len()];
         let mut retry_count = 0;

@@ -157,6 +157,19 @@ fn error_cause(error: &Option<String>, cause: &Option<String>) -> Map<String, Va
     map
 }
 
+/// The details of a task's failure or time-out.
+fn task_error(
+    resource_type: &str,
+    resource: &str,
+    error: &Option<String>,
+    cause: &Option<String>,
+) -> Map<String, Value> {
+    let mut map = error_cause(error, cause);
+    map.insert("resourceType".into(), resource_type.into());
+    map.insert("resource".into(), resource.into());
+    map
+}
+
 impl Event {
     /// The event as AWS's JSON, with `timestamp` rendered by `timestamp`.
     pub fn to_json(&self, timestamp: impl Fn(i64) -> Value) -> Value {
@@ -289,23 +302,19 @@ impl Event {
                 resource,
                 error,
                 cause,
-            } => {
-                let mut map = error_cause(error, cause);
-                map.insert("resourceType".into(), resource_type.clone().into());
-                map.insert("resource".into(), resource.clone().into());
-                Some(("taskFailedEventDetails", map))
-            }
+            } => Some((
+                "taskFailedEventDetails",
+                task_error(resource_type, resource, error, cause),
+            )),
             EventKind::TaskTimedOut {
                 resource_type,
                 resource,
                 error,
                 cause,
-            } => {
-                let mut map = error_cause(error, cause);
-                map.insert("resourceType".into(), resource_type.clone().into());
-                map.insert("resource".into(), resource.clone().into());
-                Some(("taskTimedOutEventDetails", map))
-            }
+            } => Some((
+                "taskTimedOutEventDetails",
+                task_error(resource_type, resource, error, cause),
+            )),
             EventKind::EvaluationFailed {
                 error,
                 cause,
