@@ -1,0 +1,171 @@
+//! Where Switchyard keeps what it must not lose.
+//!
+//! [`Store`] is the one trait the engine and the API layer write through; [`sqlite::Sqlite`]
+//! is its embedded implementation (a file in WAL mode, or a private in-memory database for
+//! throw-away runs). Records are JSON bodies with the few columns queries need beside them,
+//! so the API's shapes can grow without schema migrations.
+//!
+//! Every change goes through [`Store::commit`], which applies a batch of [`Write`]s in one
+//! transaction. The SQLite store runs all commits on one writer thread and folds the batches
+//! waiting at any moment into a single transaction, so many executions' steps share one fsync
+//! (group commit). The returned [`Commit`] resolves only once the data is on disk: an API
+//! call that awaited it may acknowledge.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::sync::oneshot;
+
+pub mod sqlite;
+
+/// What can go wrong in a store. The API layer reports it as a service error; nothing
+/// acknowledged is lost by it, because the failed commit was never acknowledged.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("a stored record is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the store has shut down")]
+    Closed,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The kinds of named resources the API manages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    StateMachine,
+    Version,
+    Alias,
+    Activity,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::StateMachine => "stateMachine",
+            Kind::Version => "version",
+            Kind::Alias => "alias",
+            Kind::Activity => "activity",
+        }
+    }
+}
+
+/// A state machine, version, alias or activity. `parent` is the state machine of a version
+/// or alias; `body` is whatever the API layer keeps for it.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub arn: String,
+    pub kind: Kind,
+    pub parent: Option<String>,
+    pub body: String,
+}
+
+/// One execution's row: the columns ListExecutions filters on, and the API's record.
+#[derive(Clone, Debug)]
+pub struct ExecutionRow {
+    pub arn: String,
+    /// The unqualified state machine ARN.
+    pub machine: String,
+    pub version: Option<String>,
+    pub alias: Option<String>,
+    pub status: String,
+    pub start_ms: i64,
+    pub body: String,
+}
+
+/// Which executions to list, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct ExecutionQuery {
+    /// A state machine, version or alias ARN.
+    pub machine: String,
+    pub status: Option<String>,
+    /// Continue after this `(start_ms, arn)` (the previous page's last row).
+    pub after: Option<(i64, String)>,
+    pub limit: usize,
+}
+
+/// One change. A batch of them commits atomically.
+#[derive(Clone, Debug)]
+pub enum Write {
+    PutResource(Resource),
+    DeleteResource(String),
+    /// A resource's tags as a JSON object; `None` removes them.
+    PutTags(String, Option<String>),
+    /// A definition text under its content hash (written once, never changed).
+    PutDefinition {
+        hash: String,
+        text: String,
+    },
+    PutExecution(ExecutionRow),
+    /// History events `(id, AWS JSON)` appended to an execution.
+    AppendEvents {
+        execution: String,
+        events: Vec<(u64, String)>,
+    },
+    /// Where a running execution resumes after a restart; `None` once it has ended.
+    PutCheckpoint {
+        execution: String,
+        checkpoint: Option<String>,
+    },
+    /// A response to a task token that arrived before its task was waiting for it (or
+    /// while the server restarts); `None` once the task has taken it.
+    PutTaskResponse {
+        token: String,
+        response: Option<String>,
+    },
+}
+
+/// Resolves when a commit is durable (or has failed).
+pub struct Commit(CommitState);
+
+enum CommitState {
+    Pending(oneshot::Receiver<Result<()>>),
+    Failed(Option<StoreError>),
+}
+
+impl Commit {
+    fn pending(receiver: oneshot::Receiver<Result<()>>) -> Commit {
+        Commit(CommitState::Pending(receiver))
+    }
+
+    fn failed(error: StoreError) -> Commit {
+        Commit(CommitState::Failed(Some(error)))
+    }
+}
+
+impl Future for Commit {
+    type Output = Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        match &mut self.0 {
+            CommitState::Pending(receiver) => {
+                Pin::new(receiver).poll(cx).map(|r| r.unwrap_or(Err(StoreError::Closed)))
+            }
+            CommitState::Failed(error) => Poll::Ready(Err(error.take().unwrap_or(StoreError::Closed))),
+        }
+    }
+}
+
+/// The persistence the engine and the API need. Reads are synchronous and quick; writes
+/// are batched and acknowledged through [`Commit`].
+pub trait Store: Send + Sync {
+    fn commit(&self, writes: Vec<Write>) -> Commit;
+
+    fn resource(&self, arn: &str) -> Result<Option<Resource>>;
+    /// Resources of a kind (optionally of one parent), oldest first.
+    fn resources(&self, kind: Kind, parent: Option<&str>) -> Result<Vec<Resource>>;
+    fn tags(&self, arn: &str) -> Result<Option<String>>;
+    fn definition(&self, hash: &str) -> Result<Option<String>>;
+
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>>;
+    fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>>;
+    /// Up to `limit` events with ids after `after` (or before it when `reverse`).
+    fn events(&self, execution: &str, after: Option<u64>, reverse: bool, limit: usize) -> Result<Vec<(u64, String)>>;
+
+    /// Every running execution's checkpoint, for resuming after a restart.
+    fn checkpoints(&self) -> Result<Vec<(String, String)>>;
+    fn task_response(&self, token: &str) -> Result<Option<String>>;
+}

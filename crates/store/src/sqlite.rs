@@ -1,0 +1,431 @@
+//! The embedded store: SQLite, bundled into the binary.
+//!
+//! A file database runs in WAL mode with `synchronous=FULL`: a commit returns once its WAL
+//! frames are fsynced. One writer thread owns the writing connection and applies every
+//! batch queued while the previous transaction was being written in one transaction (group
+//! commit). Reads use their own connections, which WAL lets run beside the writer.
+//!
+//! `--in-memory` uses one private in-memory connection shared by the writer and the readers.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+use crate::{Commit, ExecutionQuery, ExecutionRow, Kind, Resource, Result, Store, StoreError, Write};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS resources (
+    arn TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS resources_by_kind ON resources (kind, parent);
+CREATE TABLE IF NOT EXISTS tags (arn TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS definitions (hash TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY, machine TEXT NOT NULL, version TEXT, alias TEXT,
+    status TEXT NOT NULL, start_ms INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (machine, start_ms);
+CREATE INDEX IF NOT EXISTS executions_by_version ON executions (version, start_ms) WHERE version IS NOT NULL;
+CREATE INDEX IF NOT EXISTS executions_by_alias ON executions (alias, start_ms) WHERE alias IS NOT NULL;
+CREATE TABLE IF NOT EXISTS events (
+    execution TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (execution, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (execution TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS task_responses (token TEXT PRIMARY KEY, body TEXT NOT NULL);
+";
+
+/// How many queued batches one transaction may take: bounds the latency of the first.
+const MAX_GROUP: usize = 512;
+
+type Batch = (Vec<Write>, oneshot::Sender<Result<()>>);
+
+/// The SQLite [`Store`].
+pub struct Sqlite {
+    writer: Mutex<Option<mpsc::Sender<Batch>>>,
+    readers: Vec<Arc<Mutex<Connection>>>,
+    next_reader: std::sync::atomic::AtomicUsize,
+    writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl Sqlite {
+    /// Open (or create) the database file `path`.
+    pub fn open(path: &Path) -> Result<Sqlite> {
+        let writer = Connection::open(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        writer.execute_batch(SCHEMA)?;
+        let mut readers = Vec::new();
+        for _ in 0..4 {
+            let reader = Connection::open(path)?;
+            reader.pragma_update(None, "query_only", true)?;
+            readers.push(Arc::new(Mutex::new(reader)));
+        }
+        Ok(Sqlite::start(Arc::new(Mutex::new(writer)), readers))
+    }
+
+    /// A private in-memory database: nothing survives the process.
+    pub fn in_memory() -> Result<Sqlite> {
+        let connection = Connection::open_in_memory()?;
+        connection.execute_batch(SCHEMA)?;
+        let shared = Arc::new(Mutex::new(connection));
+        Ok(Sqlite::start(shared.clone(), vec![shared]))
+    }
+
+    fn start(writer: Arc<Mutex<Connection>>, readers: Vec<Arc<Mutex<Connection>>>) -> Sqlite {
+        let (sender, receiver) = mpsc::channel::<Batch>();
+        let handle = thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || write_loop(&writer, &receiver))
+            .expect("cannot start the store's writer thread");
+        Sqlite {
+            writer: Mutex::new(Some(sender)),
+            readers,
+            next_reader: Default::default(),
+            writer_thread: Mutex::new(Some(handle)),
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        use std::sync::atomic::Ordering;
+        let n = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let connection = self.readers[n].lock().map_err(|_| StoreError::Closed)?;
+        Ok(f(&connection)?)
+    }
+}
+
+impl Drop for Sqlite {
+    /// Finish the queued commits before the process goes on (tests reopen the file).
+    fn drop(&mut self) {
+        if let Ok(mut writer) = self.writer.lock() {
+            writer.take();
+        }
+        if let Some(handle) = self.writer_thread.lock().ok().and_then(|mut h| h.take()) {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn write_loop(connection: &Mutex<Connection>, receiver: &mpsc::Receiver<Batch>) {
+    while let Ok(first) = receiver.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match receiver.try_recv() {
+                Ok(batch) => group.push(batch),
+                Err(_) => break,
+            }
+        }
+        let result = lock_and_apply(connection, group.iter().map(|(writes, _)| writes));
+        match result {
+            Ok(()) => {
+                for (_, done) in group {
+                    let _ = done.send(Ok(()));
+                }
+            }
+            // One bad batch must not fail the others: apply them one by one.
+            Err(_) => {
+                for (writes, done) in group {
+                    let _ = done.send(lock_and_apply(connection, std::iter::once(&writes)));
+                }
+            }
+        }
+    }
+}
+
+/// Apply batches in one transaction.
+fn lock_and_apply<'w>(connection: &Mutex<Connection>, batches: impl Iterator<Item = &'w Vec<Write>>) -> Result<()> {
+    let mut connection = connection.lock().map_err(|_| StoreError::Closed)?;
+    let tx = connection.transaction()?;
+    for writes in batches {
+        for write in writes {
+            apply(&tx, write)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> {
+    match write {
+        Write::PutResource(r) => {
+            tx.prepare_cached(
+                "INSERT INTO resources (arn, kind, parent, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (arn) DO UPDATE SET body = excluded.body",
+            )?
+            .execute(params![r.arn, r.kind.as_str(), r.parent, r.body])?;
+        }
+        Write::DeleteResource(arn) => {
+            tx.prepare_cached("DELETE FROM resources WHERE arn = ?1")?.execute([arn])?;
+            tx.prepare_cached("DELETE FROM tags WHERE arn = ?1")?.execute([arn])?;
+        }
+        Write::PutTags(arn, Some(body)) => {
+            tx.prepare_cached("INSERT OR REPLACE INTO tags (arn, body) VALUES (?1, ?2)")?
+                .execute([arn, body])?;
+        }
+        Write::PutTags(arn, None) => {
+            tx.prepare_cached("DELETE FROM tags WHERE arn = ?1")?.execute([arn])?;
+        }
+        Write::PutDefinition { hash, text } => {
+            tx.prepare_cached("INSERT OR IGNORE INTO definitions (hash, body) VALUES (?1, ?2)")?
+                .execute([hash, text])?;
+        }
+        Write::PutExecution(e) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO executions (arn, machine, version, alias, status, start_ms, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![e.arn, e.machine, e.version, e.alias, e.status, e.start_ms, e.body])?;
+        }
+        Write::AppendEvents { execution, events } => {
+            let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO events (execution, id, body) VALUES (?1, ?2, ?3)")?;
+            for (id, body) in events {
+                insert.execute(params![execution, *id as i64, body])?;
+            }
+        }
+        Write::PutCheckpoint { execution, checkpoint } => match checkpoint {
+            Some(body) => {
+                tx.prepare_cached("INSERT OR REPLACE INTO checkpoints (execution, body) VALUES (?1, ?2)")?
+                    .execute([execution, body])?;
+            }
+            None => {
+                tx.prepare_cached("DELETE FROM checkpoints WHERE execution = ?1")?.execute([execution])?;
+            }
+        },
+        Write::PutTaskResponse { token, response } => match response {
+            Some(body) => {
+                tx.prepare_cached("INSERT OR REPLACE INTO task_responses (token, body) VALUES (?1, ?2)")?
+                    .execute([token, body])?;
+            }
+            None => {
+                tx.prepare_cached("DELETE FROM task_responses WHERE token = ?1")?.execute([token])?;
+            }
+        },
+    }
+    Ok(())
+}
+
+fn kind_from(text: &str) -> rusqlite::Result<Kind> {
+    Ok(match text {
+        "stateMachine" => Kind::StateMachine,
+        "version" => Kind::Version,
+        "alias" => Kind::Alias,
+        _ => Kind::Activity,
+    })
+}
+
+fn resource_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<Resource> {
+    Ok(Resource {
+        arn: row.get(0)?,
+        kind: kind_from(&row.get::<_, String>(1)?)?,
+        parent: row.get(2)?,
+        body: row.get(3)?,
+    })
+}
+
+fn execution_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRow> {
+    Ok(ExecutionRow {
+        arn: row.get(0)?,
+        machine: row.get(1)?,
+        version: row.get(2)?,
+        alias: row.get(3)?,
+        status: row.get(4)?,
+        start_ms: row.get(5)?,
+        body: row.get(6)?,
+    })
+}
+
+const EXECUTION_COLUMNS: &str = "arn, machine, version, alias, status, start_ms, body";
+
+impl Store for Sqlite {
+    fn commit(&self, writes: Vec<Write>) -> Commit {
+        let (done, receiver) = oneshot::channel();
+        let sent = match self.writer.lock() {
+            Ok(writer) => writer.as_ref().is_some_and(|w| w.send((writes, done)).is_ok()),
+            Err(_) => false,
+        };
+        if sent {
+            Commit::pending(receiver)
+        } else {
+            Commit::failed(StoreError::Closed)
+        }
+    }
+
+    fn resource(&self, arn: &str) -> Result<Option<Resource>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT arn, kind, parent, body FROM resources WHERE arn = ?1")?
+                .query_row([arn], resource_from)
+                .optional()
+        })
+    }
+
+    fn resources(&self, kind: Kind, parent: Option<&str>) -> Result<Vec<Resource>> {
+        self.read(|c| match parent {
+            Some(parent) => c
+                .prepare_cached(
+                    "SELECT arn, kind, parent, body FROM resources WHERE kind = ?1 AND parent = ?2 ORDER BY rowid",
+                )?
+                .query_map([kind.as_str(), parent], resource_from)?
+                .collect(),
+            None => c
+                .prepare_cached("SELECT arn, kind, parent, body FROM resources WHERE kind = ?1 ORDER BY rowid")?
+                .query_map([kind.as_str()], resource_from)?
+                .collect(),
+        })
+    }
+
+    fn tags(&self, arn: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT body FROM tags WHERE arn = ?1")?
+                .query_row([arn], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    fn definition(&self, hash: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT body FROM definitions WHERE hash = ?1")?
+                .query_row([hash], |r| r.get(0))
+                .optional()
+        })
+    }
+
+    fn execution(&self, arn: &str) -> Result<Option<ExecutionRow>> {
+        self.read(|c| {
+            c.prepare_cached(&format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"))?
+                .query_row([arn], execution_from)
+                .optional()
+        })
+    }
+
+    fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>> {
+        // The ARN says which column to filter on: `stateMachine:name`, `:name:3` (a
+        // version) or `:name:alias`.
+        let column = match query.machine.split(':').nth(7) {
+            None => "machine",
+            Some(q) if q.chars().all(|c| c.is_ascii_digit()) => "version",
+            Some(_) => "alias",
+        };
+        let (after_ms, after_arn) = query.after.clone().unwrap_or((i64::MAX, String::new()));
+        let sql = format!(
+            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE {column} = ?1
+               AND (?2 IS NULL OR status = ?2)
+               AND (start_ms < ?3 OR (start_ms = ?3 AND arn < ?4) OR ?5)
+             ORDER BY start_ms DESC, arn DESC LIMIT ?6"
+        );
+        let first_page = query.after.is_none();
+        self.read(|c| {
+            c.prepare_cached(&sql)?
+                .query_map(
+                    params![query.machine, query.status, after_ms, after_arn, first_page, query.limit as i64],
+                    execution_from,
+                )?
+                .collect()
+        })
+    }
+
+    fn events(&self, execution: &str, after: Option<u64>, reverse: bool, limit: usize) -> Result<Vec<(u64, String)>> {
+        let sql = if reverse {
+            "SELECT id, body FROM events WHERE execution = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+        } else {
+            "SELECT id, body FROM events WHERE execution = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        };
+        let bound = match (after, reverse) {
+            (Some(id), _) => id as i64,
+            (None, false) => 0,
+            (None, true) => i64::MAX,
+        };
+        self.read(|c| {
+            c.prepare_cached(sql)?
+                .query_map(params![execution, bound, limit as i64], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+                })?
+                .collect()
+        })
+    }
+
+    fn checkpoints(&self) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT execution, body FROM checkpoints")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+    }
+
+    fn task_response(&self, token: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT body FROM task_responses WHERE token = ?1")?
+                .query_row([token], |r| r.get(0))
+                .optional()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    }
+
+    fn execution(arn: &str, start_ms: i64, status: &str) -> ExecutionRow {
+        ExecutionRow {
+            arn: arn.into(),
+            machine: "arn:aws:states:us-east-1:1:stateMachine:m".into(),
+            version: None,
+            alias: None,
+            status: status.into(),
+            start_ms,
+            body: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn commits_survive_reopening_the_file() {
+        let dir = std::env::temp_dir().join(format!("switchyard-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("reopen.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let store = Sqlite::open(&path).unwrap();
+            block(store.commit(vec![
+                Write::PutExecution(execution("e1", 1, "RUNNING")),
+                Write::AppendEvents {
+                    execution: "e1".into(),
+                    events: vec![(1, "{\"id\":1}".into()), (2, "{\"id\":2}".into())],
+                },
+                Write::PutCheckpoint {
+                    execution: "e1".into(),
+                    checkpoint: Some("{}".into()),
+                },
+            ]))
+            .unwrap();
+        }
+        let store = Sqlite::open(&path).unwrap();
+        assert_eq!(store.execution("e1").unwrap().unwrap().status, "RUNNING");
+        assert_eq!(store.events("e1", None, false, 10).unwrap().len(), 2);
+        assert_eq!(store.events("e1", Some(1), false, 10).unwrap()[0].0, 2);
+        assert_eq!(store.events("e1", None, true, 1).unwrap()[0].0, 2);
+        assert_eq!(store.checkpoints().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn lists_executions_newest_first_in_pages() {
+        let store = Sqlite::in_memory().unwrap();
+        let rows = (0..5).map(|i| Write::PutExecution(execution(&format!("e{i}"), i, "SUCCEEDED")));
+        block(store.commit(rows.collect())).unwrap();
+        let mut query = ExecutionQuery {
+            machine: "arn:aws:states:us-east-1:1:stateMachine:m".into(),
+            limit: 2,
+            ..Default::default()
+        };
+        let first = store.executions(&query).unwrap();
+        assert_eq!(first.iter().map(|e| e.arn.as_str()).collect::<Vec<_>>(), ["e4", "e3"]);
+        query.after = Some((3, "e3".into()));
+        let second = store.executions(&query).unwrap();
+        assert_eq!(second.iter().map(|e| e.arn.as_str()).collect::<Vec<_>>(), ["e2", "e1"]);
+        query.status = Some("RUNNING".into());
+        assert!(store.executions(&query).unwrap().is_empty());
+    }
+}
