@@ -17,6 +17,7 @@ use asl::errors::{names, Failure};
 use asl::template::{select, Scope, Template};
 use futures_util::stream::{self, StreamExt};
 use integrations::{Integration, TaskRequest};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map as JsonMap, Value};
 
 use crate::history::{Event, EventKind, History};
@@ -90,6 +91,9 @@ pub struct Outcome {
     pub history: Vec<Event>,
     /// How many state transitions ran (states entered).
     pub transitions: u64,
+    /// Where a redrive would start: the top-level state that failed (or was running when
+    /// the execution timed out or was aborted). Only kept for runs with an observer.
+    pub redrive_point: Option<Checkpoint>,
 }
 
 /// Where time comes from; tests and the CLI use the system clock.
@@ -114,6 +118,78 @@ pub fn iso_millis(ms: i64) -> String {
     }
 }
 
+/// Where a durable execution resumes after a restart: the top-level state it is about to
+/// enter (or is waiting in), with everything the run needs to go on exactly as it would
+/// have. The engine hands one to its [`Observer`] at every durable point.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub state: String,
+    pub input: Value,
+    pub variables: JsonMap<String, Value>,
+    /// History events so far, and the id the next event points at.
+    pub events: u64,
+    pub chain: u64,
+    pub rng: u64,
+    pub transitions: u64,
+    pub start_ms: i64,
+    /// The execution input text, while no state has entered yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_text: Option<String>,
+    /// Set when the run is inside a Wait state: when it ends, and the entered event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<WaitPoint>,
+    /// Set on the point a redrive starts from: the run records `ExecutionRedriven` first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive_count: Option<u32>,
+}
+
+/// A Wait state in progress.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct WaitPoint {
+    pub until_ms: i64,
+    pub entered_event: u64,
+}
+
+/// Told of each durable step: the events recorded since the last step and where to resume.
+/// The run goes on once the returned future resolves, so a store can make the step
+/// durable before anything that follows it happens.
+pub trait Observer {
+    fn step(&self, events: Vec<Event>, checkpoint: Checkpoint) -> LocalFuture<'_, ()>;
+}
+
+/// Where task tokens are answered: `SendTaskSuccess`/`SendTaskFailure`, heartbeats, and
+/// activity workers polling `GetActivityTask`.
+pub trait TokenHub {
+    /// Wait for the token's answer. With a heartbeat interval, fail with
+    /// `States.HeartbeatTimeout` when no heartbeat comes in time.
+    fn wait_token<'a>(&'a self, token: &'a str, heartbeat_seconds: Option<u64>) -> LocalFuture<'a, Result<Value, Failure>>;
+    /// Queue an activity task; resolves with the worker's name once a worker takes it.
+    fn schedule_activity<'a>(
+        &'a self,
+        activity_arn: &'a str,
+        token: &'a str,
+        input: &'a Value,
+    ) -> LocalFuture<'a, Result<Option<String>, Failure>>;
+}
+
+/// What an execution is stopped with (`StopExecution`).
+#[derive(Clone, Debug, Default)]
+pub struct Stop {
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+/// The optional parts of a run: durability, task tokens, stopping.
+#[derive(Default)]
+pub struct Hooks<'a> {
+    pub observer: Option<&'a dyn Observer>,
+    pub tokens: Option<&'a dyn TokenHub>,
+    /// Resume from here instead of starting.
+    pub resume: Option<Checkpoint>,
+    /// Resolves when the execution is to be aborted.
+    pub stop: Option<LocalFuture<'a, Stop>>,
+}
+
 /// Run an execution to its end.
 pub async fn run(
     machine: &StateMachine,
@@ -122,35 +198,85 @@ pub async fn run(
     clock: &dyn Clock,
     options: &Options,
 ) -> Outcome {
+    run_with(machine, spec, integration, clock, options, Hooks::default()).await
+}
+
+/// Run (or resume) an execution to its end, telling `hooks.observer` of each durable step.
+/// With an observer, `Outcome::history` holds only the events after the last step.
+pub async fn run_with(
+    machine: &StateMachine,
+    spec: &ExecutionSpec,
+    integration: &dyn Integration,
+    clock: &dyn Clock,
+    options: &Options,
+    hooks: Hooks<'_>,
+) -> Outcome {
     let input: Value = serde_json::from_str(&spec.input_text).unwrap_or(Value::Null);
-    let start_ms = clock.now_ms();
+    let resume = hooks.resume;
+    let start_ms = resume.as_ref().map_or_else(|| clock.now_ms(), |c| c.start_ms);
     let run = Run {
         spec,
         integration,
         clock,
         options,
-        history: RefCell::new(History::new(options.keep_history)),
-        rng: Cell::new(options.seed | 1),
+        observer: hooks.observer,
+        tokens: hooks.tokens,
+        history: RefCell::new(match &resume {
+            Some(c) => History::resumed(c.events, c.chain),
+            None => History::new(options.keep_history),
+        }),
+        rng: Cell::new(resume.as_ref().map_or(options.seed | 1, |c| c.rng)),
         execution_input: input.clone(),
+        start_ms,
         start_time: iso_millis(start_ms),
-        transitions: Cell::new(0),
-        first_input_text: RefCell::new(Some(spec.input_text.clone())),
+        transitions: Cell::new(resume.as_ref().map_or(0, |c| c.transitions)),
+        first_input_text: RefCell::new(match &resume {
+            Some(c) => c.input_text.clone(),
+            None => Some(spec.input_text.clone()),
+        }),
+        resumed_wait: Cell::new(resume.as_ref().and_then(|c| c.wait)),
+        current: RefCell::new(None),
+        root_vars: RefCell::new(None),
     };
-    run.emit(true, || EventKind::ExecutionStarted {
-        input: spec.input_text.clone(),
-        role_arn: spec.role_arn.clone(),
-    });
     let root = Rc::new(Frame::root());
-    let body = run.run_machine(machine, input, root);
-    let result = match machine.timeout_seconds {
-        Some(seconds) => {
-            let limit = Duration::from_secs_f64(seconds as f64 * options.wait_scale.max(0.0));
-            match tokio::time::timeout(limit, body).await {
-                Ok(r) => r.map_err(Ending::Failed),
-                Err(_) => Err(Ending::TimedOut),
+    let (start, input) = match resume {
+        Some(c) => {
+            if let Some(count) = c.redrive_count {
+                run.emit(true, || EventKind::ExecutionRedriven { count });
+            }
+            root.vars.borrow_mut().extend(c.variables);
+            (machine.state_index(&c.state).unwrap_or(machine.start_at), c.input)
+        }
+        None => {
+            run.emit(true, || EventKind::ExecutionStarted {
+                input: spec.input_text.clone(),
+                role_arn: spec.role_arn.clone(),
+            });
+            (machine.start_at, input)
+        }
+    };
+    let body = run.run_states(machine, start, input, root);
+    let timed = async {
+        match machine.timeout_seconds {
+            Some(seconds) => {
+                let deadline = start_ms as f64 + seconds as f64 * 1000.0 * options.wait_scale.max(0.0);
+                let limit = Duration::from_secs_f64(((deadline - clock.now_ms() as f64) / 1000.0).max(0.0));
+                match tokio::time::timeout(limit, body).await {
+                    Ok(r) => r.map_err(Ending::Failed),
+                    Err(_) => Err(Ending::TimedOut),
+                }
+            }
+            None => body.await.map_err(Ending::Failed),
+        }
+    };
+    let result = match hooks.stop {
+        Some(stop) => {
+            tokio::select! {
+                result = timed => result,
+                stop = stop => Err(Ending::Aborted(stop)),
             }
         }
-        None => body.await.map_err(Ending::Failed),
+        None => timed.await,
     };
     let (status, output, error, cause) = match result {
         Ok(output) => {
@@ -174,9 +300,39 @@ pub async fn run(
             });
             (Status::TimedOut, None, Some(error), None)
         }
+        Err(Ending::Aborted(stop)) => {
+            // Whatever was running when the stop came points the aborted event at itself.
+            run.history.borrow_mut().chain_to_last();
+            run.emit(true, || EventKind::ExecutionAborted {
+                error: stop.error.clone(),
+                cause: stop.cause.clone(),
+            });
+            (Status::Aborted, None, stop.error, stop.cause)
+        }
     };
     let transitions = run.transitions.get();
+    let redrive_point = match (status, run.current.take()) {
+        (Status::Succeeded, _) | (_, None) => None,
+        (_, Some((index, input))) => {
+            let state = &machine.states[index];
+            let (count, chain) = run.history.borrow().position();
+            Some(Checkpoint {
+                state: state.name.clone(),
+                input,
+                variables: run.root_vars.take().unwrap_or_default(),
+                events: count,
+                chain,
+                rng: run.rng.get(),
+                transitions: run.transitions.get(),
+                start_ms: run.start_ms,
+                input_text: None,
+                wait: None,
+                redrive_count: None,
+            })
+        }
+    };
     Outcome {
+        redrive_point,
         status,
         output,
         error,
@@ -189,9 +345,11 @@ pub async fn run(
 enum Ending {
     Failed(Failure),
     TimedOut,
+    Aborted(Stop),
 }
 
-type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+/// A boxed future that stays on the thread that runs the execution.
+pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Variables visible to a thread of states: its own, then its parent's (read-only).
 struct Frame {
@@ -235,10 +393,19 @@ struct Run<'a> {
     integration: &'a dyn Integration,
     clock: &'a dyn Clock,
     options: &'a Options,
+    observer: Option<&'a dyn Observer>,
+    tokens: Option<&'a dyn TokenHub>,
     history: RefCell<History>,
     rng: Cell<u64>,
     execution_input: Value,
+    start_ms: i64,
     start_time: String,
+    /// The Wait state a resumed run is inside; taken by the first state it runs.
+    resumed_wait: Cell<Option<WaitPoint>>,
+    /// The top-level state running and its input (durable runs only: a redrive starts there).
+    current: RefCell<Option<(usize, Value)>>,
+    /// The top-level variables when that state started.
+    root_vars: RefCell<Option<JsonMap<String, Value>>>,
     transitions: Cell<u64>,
     /// The input text, until the first state's entered event takes it.
     first_input_text: RefCell<Option<String>>,
@@ -258,6 +425,8 @@ struct StateScope<'r, 'a> {
     result: Option<&'r Value>,
     /// `$states.errorOutput` of a JSONata Catch.
     error_output: Option<&'r Value>,
+    /// `$$.Task.Token` of a callback or activity task.
+    task_token: Option<&'r str>,
 }
 
 impl<'r> StateScope<'r, '_> {
@@ -300,6 +469,9 @@ impl Scope for StateScope<'_, '_> {
             });
             if let Some((index, value)) = self.map_item {
                 context["Map"] = json!({"Item": {"Index": index, "Value": value}});
+            }
+            if let Some(token) = self.task_token {
+                context["Task"] = json!({ "Token": token });
             }
             context
         })
@@ -385,11 +557,32 @@ impl<'a> Run<'a> {
         input: Value,
         frame: Rc<Frame>,
     ) -> LocalFuture<'s, Result<Value, Failure>> {
+        self.run_states(machine, machine.start_at, input, frame)
+    }
+
+    fn run_states<'s>(
+        &'s self,
+        machine: &'s StateMachine,
+        start: usize,
+        input: Value,
+        frame: Rc<Frame>,
+    ) -> LocalFuture<'s, Result<Value, Failure>> {
         Box::pin(async move {
-            let mut index = machine.start_at;
+            let mut index = start;
             let mut input = input;
+            let top_level = frame.parent.is_none();
             loop {
                 let state = &machine.states[index];
+                // A durable step ends before each top-level state that waits for something:
+                // the states between two such points run again after a crash, and they only
+                // compute.
+                if top_level && self.observer.is_some() {
+                    if self.resumed_wait.get().is_none() && waits(state) {
+                        self.checkpoint(state, &input, &frame, None).await;
+                    }
+                    *self.current.borrow_mut() = Some((index, input.clone()));
+                    *self.root_vars.borrow_mut() = Some(frame.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+                }
                 let completed = self.run_state(state, input, &frame).await?;
                 match completed.transition {
                     Transition::Next(next) => {
@@ -400,6 +593,29 @@ impl<'a> Run<'a> {
                 }
             }
         })
+    }
+
+    /// Hand the events so far and the resume point to the observer (when there is one).
+    async fn checkpoint(&self, state: &State, input: &Value, frame: &Frame, wait: Option<WaitPoint>) {
+        let Some(observer) = self.observer else { return };
+        let (events, (count, chain)) = {
+            let mut history = self.history.borrow_mut();
+            (history.drain(), history.position())
+        };
+        let checkpoint = Checkpoint {
+            state: state.name.clone(),
+            input: input.clone(),
+            variables: frame.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            events: count,
+            chain,
+            rng: self.rng.get(),
+            transitions: self.transitions.get(),
+            start_ms: self.start_ms,
+            input_text: self.first_input_text.borrow().clone(),
+            wait,
+            redrive_count: None,
+        };
+        observer.step(events, checkpoint).await;
     }
 
     fn scope<'r>(
@@ -421,6 +637,7 @@ impl<'a> Run<'a> {
             context: OnceCell::new(),
             result: None,
             error_output: None,
+            task_token: None,
         }
     }
 
@@ -459,17 +676,23 @@ impl<'a> Run<'a> {
     }
 
     async fn run_state(&self, state: &State, raw_input: Value, frame: &Rc<Frame>) -> Result<Completed, Failure> {
-        self.transitions.set(self.transitions.get() + 1);
         let record = frame.record;
         let state_type = state.kind.type_name();
         let entered_ms = self.now();
-        let input_text = self.first_input_text.borrow_mut().take();
-        let entered_id = self.emit(record, || EventKind::StateEntered {
-            state_type,
-            name: state.name.clone(),
-            input: raw_input.clone(),
-            input_text,
-        });
+        let entered_id = match self.resumed_wait.get() {
+            // Resumed inside this Wait state: it entered before the restart.
+            Some(point) => point.entered_event,
+            None => {
+                self.transitions.set(self.transitions.get() + 1);
+                let input_text = self.first_input_text.borrow_mut().take();
+                self.emit(record, || EventKind::StateEntered {
+                    state_type,
+                    name: state.name.clone(),
+                    input: raw_input.clone(),
+                    input_text,
+                })
+            }
+        };
         let result = self.state_body(state, raw_input, frame, entered_ms, entered_id).await;
         match result {
             Ok((completed, assigned)) => {
@@ -717,7 +940,21 @@ impl<'a> Run<'a> {
                 if delay_ms / 1000 > i64::from(i32::MAX) {
                     return Err(located(Failure::runtime("Wait state delay is too long.")));
                 }
-                self.sleep_ms(delay_ms).await;
+                match self.resumed_wait.take() {
+                    Some(point) => self.sleep_until(point.until_ms).await,
+                    None if frame.parent.is_none() && self.observer.is_some() => {
+                        // The timer is part of the durable step: after a restart it fires at
+                        // the same time (or at once, if that has passed).
+                        let until_ms = self.now() + (delay_ms as f64 * self.options.wait_scale.max(0.0)) as i64;
+                        let point = WaitPoint {
+                            until_ms,
+                            entered_event: entered_id,
+                        };
+                        self.checkpoint(state, &raw_input, frame, Some(point)).await;
+                        self.sleep_until(until_ms).await;
+                    }
+                    None => self.sleep_ms(delay_ms).await,
+                }
                 let assigned = {
                     let scope = self.scope(frame, &input, state, entered_ms, None);
                     self.assign(state.assign.as_ref(), &scope).map_err(located)?
@@ -847,6 +1084,13 @@ impl<'a> Run<'a> {
         }
     }
 
+    async fn sleep_until(&self, until_ms: i64) {
+        let left = until_ms - self.now();
+        if left > 0 {
+            tokio::time::sleep(Duration::from_millis(left as u64)).await;
+        }
+    }
+
     async fn sleep_ms(&self, ms: i64) {
         let scaled = ms as f64 * self.options.wait_scale;
         if scaled > 0.0 {
@@ -973,8 +1217,18 @@ impl<'a> Run<'a> {
         let located = |f: Failure| Run::located(f, state, entered_id);
         let record = frame.record;
         let input = self.effective_input(state, raw_input, frame).map_err(located)?;
+        let pattern = match self.tokens {
+            Some(tokens) if is_activity(&task.resource) => Pattern::Activity(tokens),
+            Some(tokens) if task.resource.ends_with(".waitForTaskToken") => Pattern::Callback(tokens),
+            _ => Pattern::RequestResponse,
+        };
+        let token = match pattern {
+            Pattern::RequestResponse => None,
+            _ => Some(crate::token::encode(&self.spec.execution_arn, entered_id, retry_count)),
+        };
         let parameters = {
-            let scope = self.scope(frame, &input, state, entered_ms, Some(retry_count));
+            let mut scope = self.scope(frame, &input, state, entered_ms, Some(retry_count));
+            scope.task_token = token.as_deref();
             match &task.parameters {
                 Some(p) => p.evaluate(&scope).map_err(located)?,
                 None => input.clone(),
@@ -989,55 +1243,80 @@ impl<'a> Run<'a> {
                 dynamic_seconds(task.heartbeat_seconds.as_ref(), &scope, "HeartbeatSecondsPath").map_err(located)?;
             (timeout, heartbeat)
         };
-        self.emit(record, || EventKind::TaskScheduled {
-            resource_type: resource_type.clone(),
-            resource: resource.clone(),
-            region: self.spec.region.clone(),
-            parameters: parameters.clone(),
-            timeout,
-            heartbeat,
-        });
-        self.emit(record, || EventKind::TaskStarted {
-            resource_type: resource_type.clone(),
-            resource: resource.clone(),
-        });
-        let request = TaskRequest {
-            resource: task.resource.clone(),
-            parameters,
-            state_name: state.name.clone(),
-            state_machine_name: self.spec.state_machine_name.clone(),
+        let token = token.unwrap_or_default();
+        let invocation: LocalFuture<'_, Result<Value, Failure>> = match pattern {
+            Pattern::Activity(tokens) => {
+                self.emit(record, || EventKind::ActivityScheduled {
+                    resource: task.resource.clone(),
+                    input: parameters.clone(),
+                    timeout,
+                    heartbeat,
+                });
+                Box::pin(async {
+                    let worker_name = tokens.schedule_activity(&task.resource, &token, &parameters).await?;
+                    self.emit(record, || EventKind::ActivityStarted { worker_name });
+                    tokens.wait_token(&token, heartbeat).await
+                })
+            }
+            Pattern::Callback(_) | Pattern::RequestResponse => {
+                self.emit(record, || EventKind::TaskScheduled {
+                    resource_type: resource_type.clone(),
+                    resource: resource.clone(),
+                    region: self.spec.region.clone(),
+                    parameters: parameters.clone(),
+                    timeout,
+                    heartbeat,
+                });
+                self.emit(record, || EventKind::TaskStarted {
+                    resource_type: resource_type.clone(),
+                    resource: resource.clone(),
+                });
+                let request = TaskRequest {
+                    resource: task.resource.clone(),
+                    parameters: parameters.clone(),
+                    state_name: state.name.clone(),
+                    state_machine_name: self.spec.state_machine_name.clone(),
+                };
+                let call = self.integration.invoke(request);
+                match pattern {
+                    Pattern::Callback(tokens) => Box::pin(async {
+                        let output = call.await?;
+                        self.emit(record, || EventKind::TaskSubmitted {
+                            resource_type: resource_type.clone(),
+                            resource: resource.clone(),
+                            output,
+                        });
+                        tokens.wait_token(&token, heartbeat).await
+                    }),
+                    _ => call,
+                }
+            }
         };
-        let invocation = self.integration.invoke(request);
         let outcome = match timeout {
             Some(seconds) => {
                 let limit = Duration::from_secs_f64(seconds as f64 * self.options.wait_scale.max(0.0));
-                match tokio::time::timeout(limit, invocation).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        let failure = Failure {
-                            error: names::TIMEOUT.into(),
-                            cause: None,
-                            location: None,
-                        };
-                        self.emit(record, || EventKind::TaskTimedOut {
-                            resource_type,
-                            resource,
-                            error: Some(failure.error.clone()),
-                            cause: None,
-                        });
-                        return Err(failure);
-                    }
-                }
+                tokio::time::timeout(limit, invocation).await.unwrap_or_else(|_| {
+                    Err(Failure {
+                        error: names::TIMEOUT.into(),
+                        cause: None,
+                        location: None,
+                    })
+                })
             }
             None => invocation.await,
         };
+        let activity = matches!(pattern, Pattern::Activity(_));
         match outcome {
             Ok(result) => {
-                self.emit(record, || EventKind::TaskSucceeded {
-                    resource_type,
-                    resource,
-                    output: result.clone(),
-                });
+                if activity {
+                    self.emit(record, || EventKind::ActivitySucceeded { output: result.clone() });
+                } else {
+                    self.emit(record, || EventKind::TaskSucceeded {
+                        resource_type,
+                        resource,
+                        output: result.clone(),
+                    });
+                }
                 if result.to_string().len() > self.options.max_payload_bytes {
                     return Err(Failure::new(
                         names::DATA_LIMIT_EXCEEDED,
@@ -1051,11 +1330,27 @@ impl<'a> Run<'a> {
                 }
             }
             Err(failure) => {
-                self.emit(record, || EventKind::TaskFailed {
-                    resource_type,
-                    resource,
-                    error: Some(failure.error.clone()),
-                    cause: failure.cause.clone(),
+                let timed_out = failure.error == names::TIMEOUT || failure.error == names::HEARTBEAT_TIMEOUT;
+                let error = Some(failure.error.clone());
+                let cause = failure.cause.clone();
+                self.emit(record, || match (activity, timed_out) {
+                    (true, _) => EventKind::ActivityEnded {
+                        event: if timed_out { "ActivityTimedOut" } else { "ActivityFailed" },
+                        error,
+                        cause,
+                    },
+                    (false, true) => EventKind::TaskTimedOut {
+                        resource_type,
+                        resource,
+                        error,
+                        cause,
+                    },
+                    (false, false) => EventKind::TaskFailed {
+                        resource_type,
+                        resource,
+                        error,
+                        cause,
+                    },
                 });
                 Err(failure)
             }
@@ -1350,6 +1645,29 @@ impl<'a> Run<'a> {
 }
 
 /// JSON's name for a value's type, as AWS words it in error causes.
+/// How a Task hands out its work (Developer Guide, "Service integration patterns").
+#[derive(Clone, Copy)]
+enum Pattern<'a> {
+    RequestResponse,
+    /// `.waitForTaskToken`: the call goes out, then the task waits for its token.
+    Callback(&'a dyn TokenHub),
+    Activity(&'a dyn TokenHub),
+}
+
+/// `arn:aws:states:<region>:<account>:activity:<name>`.
+fn is_activity(resource: &str) -> bool {
+    resource.split(':').nth(5) == Some("activity")
+}
+
+/// Whether a state waits for something outside the run (a task, a timer, children), so a
+/// durable step ends before it.
+fn waits(state: &State) -> bool {
+    matches!(
+        state.kind,
+        StateKind::Task(_) | StateKind::Wait(_) | StateKind::Map(_) | StateKind::Parallel(_)
+    )
+}
+
 fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",

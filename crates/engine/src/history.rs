@@ -93,6 +93,37 @@ pub enum EventKind {
         location: Option<String>,
         state: String,
     },
+    ExecutionAborted {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    ExecutionRedriven {
+        count: u32,
+    },
+    /// A `.waitForTaskToken` task's call went out; the task now waits for its token.
+    TaskSubmitted {
+        resource_type: String,
+        resource: String,
+        output: Value,
+    },
+    ActivityScheduled {
+        resource: String,
+        input: Value,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    },
+    ActivityStarted {
+        worker_name: Option<String>,
+    },
+    ActivitySucceeded {
+        output: Value,
+    },
+    /// `ActivityFailed` and `ActivityTimedOut` (`event`).
+    ActivityEnded {
+        event: &'static str,
+        error: Option<String>,
+        cause: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -115,6 +146,13 @@ impl EventKind {
             EventKind::TaskFailed { .. } => "TaskFailed".into(),
             EventKind::TaskTimedOut { .. } => "TaskTimedOut".into(),
             EventKind::EvaluationFailed { .. } => "EvaluationFailed".into(),
+            EventKind::ExecutionAborted { .. } => "ExecutionAborted".into(),
+            EventKind::ExecutionRedriven { .. } => "ExecutionRedriven".into(),
+            EventKind::TaskSubmitted { .. } => "TaskSubmitted".into(),
+            EventKind::ActivityScheduled { .. } => "ActivityScheduled".into(),
+            EventKind::ActivityStarted { .. } => "ActivityStarted".into(),
+            EventKind::ActivitySucceeded { .. } => "ActivitySucceeded".into(),
+            EventKind::ActivityEnded { event, .. } => (*event).into(),
         }
     }
 
@@ -315,6 +353,60 @@ impl Event {
                 "taskTimedOutEventDetails",
                 task_error(resource_type, resource, error, cause),
             )),
+            EventKind::ExecutionAborted { error, cause } => {
+                Some(("executionAbortedEventDetails", error_cause(error, cause)))
+            }
+            EventKind::ExecutionRedriven { count } => Some((
+                "executionRedrivenEventDetails",
+                [("redriveCount".to_owned(), Value::from(*count))].into_iter().collect(),
+            )),
+            EventKind::TaskSubmitted {
+                resource_type,
+                resource,
+                output,
+            } => {
+                let mut map = Map::new();
+                map.insert("resourceType".into(), resource_type.clone().into());
+                map.insert("resource".into(), resource.clone().into());
+                map.extend(payload_details("output", output));
+                Some(("taskSubmittedEventDetails", map))
+            }
+            EventKind::ActivityScheduled {
+                resource,
+                input,
+                timeout,
+                heartbeat,
+            } => {
+                let mut map = Map::new();
+                map.insert("resource".into(), resource.clone().into());
+                map.extend(payload_details("input", input));
+                if let Some(t) = timeout {
+                    map.insert("timeoutInSeconds".into(), (*t).into());
+                }
+                if let Some(h) = heartbeat {
+                    map.insert("heartbeatInSeconds".into(), (*h).into());
+                }
+                Some(("activityScheduledEventDetails", map))
+            }
+            EventKind::ActivityStarted { worker_name } => Some((
+                "activityStartedEventDetails",
+                worker_name
+                    .iter()
+                    .map(|w| ("workerName".to_owned(), Value::from(w.clone())))
+                    .collect(),
+            )),
+            EventKind::ActivitySucceeded { output } => Some((
+                "activitySucceededEventDetails",
+                payload_details("output", output).into_iter().collect(),
+            )),
+            EventKind::ActivityEnded { event, error, cause } => Some((
+                if *event == "ActivityFailed" {
+                    "activityFailedEventDetails"
+                } else {
+                    "activityTimedOutEventDetails"
+                },
+                error_cause(error, cause),
+            )),
             EventKind::EvaluationFailed {
                 error,
                 cause,
@@ -342,6 +434,9 @@ impl Event {
 #[derive(Debug, Default)]
 pub struct History {
     events: Vec<Event>,
+    /// Events handed out by [`History::drain`] (committed elsewhere); `events[0]` has id
+    /// `drained + 1`.
+    drained: u64,
     chain: u64,
     /// When false, events are counted but not kept (benchmarks, express runs nobody reads).
     pub keep: bool,
@@ -354,6 +449,29 @@ impl History {
             keep,
             ..History::default()
         }
+    }
+
+    /// A history that goes on from `count` events, the last chained one being `chain`
+    /// (an execution resumed from a checkpoint; the earlier events are in the store).
+    pub fn resumed(count: u64, chain: u64) -> History {
+        History {
+            keep: true,
+            drained: count,
+            count,
+            chain,
+            events: Vec::new(),
+        }
+    }
+
+    /// How many events there are, and the one the next event points at.
+    pub fn position(&self) -> (u64, u64) {
+        (self.count, self.chain)
+    }
+
+    /// Take the events recorded since the last drain.
+    pub fn drain(&mut self) -> Vec<Event> {
+        self.drained = self.count;
+        std::mem::take(&mut self.events)
     }
 
     /// Append an event; returns its id.
@@ -388,7 +506,7 @@ impl History {
 
     /// A kept event by id.
     pub fn event(&self, id: u64) -> Option<&Event> {
-        let index = usize::try_from(id.checked_sub(1)?).ok()?;
+        let index = usize::try_from(id.checked_sub(self.drained + 1)?).ok()?;
         self.events.get(index).filter(|e| e.id == id)
     }
 

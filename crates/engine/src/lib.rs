@@ -6,3 +6,6 @@
 
 pub mod execution;
 pub mod history;
+pub mod hub;
+pub mod service;
+pub mod token;

@@ -105,16 +105,18 @@ pub enum Write {
         execution: String,
         events: Vec<(u64, String)>,
     },
-    /// Where a running execution resumes after a restart; `None` once it has ended.
+    /// Where a running execution resumes after a restart; `None` once it has ended (which
+    /// also drops its task responses).
     PutCheckpoint {
         execution: String,
         checkpoint: Option<String>,
     },
-    /// A response to a task token that arrived before its task was waiting for it (or
-    /// while the server restarts); `None` once the task has taken it.
+    /// A response to a task token, kept until its execution ends: a restarted execution
+    /// that waits for the token again finds it here.
     PutTaskResponse {
         token: String,
-        response: Option<String>,
+        execution: String,
+        response: String,
     },
 }
 

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS events (
     execution TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (execution, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (execution TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS task_responses (token TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS task_responses (token TEXT PRIMARY KEY, execution TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS task_responses_by_execution ON task_responses (execution);
 ";
 
 /// How many queued batches one transaction may take: bounds the latency of the first.
@@ -190,17 +191,17 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> 
             }
             None => {
                 tx.prepare_cached("DELETE FROM checkpoints WHERE execution = ?1")?.execute([execution])?;
+                tx.prepare_cached("DELETE FROM task_responses WHERE execution = ?1")?.execute([execution])?;
             }
         },
-        Write::PutTaskResponse { token, response } => match response {
-            Some(body) => {
-                tx.prepare_cached("INSERT OR REPLACE INTO task_responses (token, body) VALUES (?1, ?2)")?
-                    .execute([token, body])?;
-            }
-            None => {
-                tx.prepare_cached("DELETE FROM task_responses WHERE token = ?1")?.execute([token])?;
-            }
-        },
+        Write::PutTaskResponse {
+            token,
+            execution,
+            response,
+        } => {
+            tx.prepare_cached("INSERT OR REPLACE INTO task_responses (token, execution, body) VALUES (?1, ?2, ?3)")?
+                .execute([token, execution, response])?;
+        }
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! The `switchyard` command: run and validate state machines.
+//! The `switchyard` command: serve the Step Functions API, run and validate state machines.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
+mod serve;
 mod validate;
 
 #[derive(Parser)]
@@ -18,6 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the AWS Step Functions API (AWS JSON 1.0) with durable executions.
+    Serve(serve::ServeArgs),
     /// Run one execution of a state machine and print its result as JSON.
     Run(RunArgs),
     /// Check a definition as AWS's ValidateStateMachineDefinition does.
@@ -63,6 +66,7 @@ struct RunArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => serve::serve(args),
         Command::Run(args) => run(args),
         Command::Validate { file } => validate::validate(&file),
     };

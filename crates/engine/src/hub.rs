@@ -1,0 +1,270 @@
+//! Task tokens and activity queues: where `SendTaskSuccess`/`Failure`/`Heartbeat` and
+//! `GetActivityTask` meet the tasks that wait for them.
+//!
+//! An answer is committed to the store before it is handed to a waiting task, and kept until
+//! the execution ends: a task that waits for the token again after a restart finds it there.
+//! Activity queues live in memory; a restarted execution schedules its activity task again
+//! (with the same token), so a worker that took the task before the crash can still answer.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use asl::errors::{names, Failure};
+use serde_json::{json, Value};
+use store::{Store, Write};
+use tokio::sync::{oneshot, Notify};
+
+use crate::execution::{LocalFuture, TokenHub};
+
+/// What a worker gets from `GetActivityTask`.
+#[derive(Clone, Debug)]
+pub struct ActivityTask {
+    pub token: String,
+    pub input: String,
+}
+
+/// The answer to a task token.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Success(Value),
+    Failure { error: Option<String>, cause: Option<String> },
+}
+
+impl Answer {
+    fn to_text(&self) -> String {
+        match self {
+            Answer::Success(output) => json!({ "output": output }).to_string(),
+            Answer::Failure { error, cause } => json!({ "error": error, "cause": cause }).to_string(),
+        }
+    }
+
+    fn from_text(text: &str) -> Answer {
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        match value.get("output") {
+            Some(output) => Answer::Success(output.clone()),
+            None => Answer::Failure {
+                error: value.get("error").and_then(Value::as_str).map(str::to_owned),
+                cause: value.get("cause").and_then(Value::as_str).map(str::to_owned),
+            },
+        }
+    }
+
+    fn into_result(self) -> Result<Value, Failure> {
+        match self {
+            Answer::Success(output) => Ok(output),
+            Answer::Failure { error, cause } => Err(Failure {
+                error: error.unwrap_or_default(),
+                cause,
+                location: None,
+            }),
+        }
+    }
+}
+
+struct Waiter {
+    answer: oneshot::Sender<Answer>,
+    heartbeat: Arc<Notify>,
+}
+
+struct Queued {
+    task: ActivityTask,
+    started: oneshot::Sender<Option<String>>,
+}
+
+type Poller = oneshot::Sender<(ActivityTask, oneshot::Sender<Option<String>>)>;
+
+#[derive(Default)]
+struct Queues {
+    tasks: VecDeque<Queued>,
+    pollers: VecDeque<Poller>,
+}
+
+#[derive(Default)]
+struct State {
+    waiters: HashMap<String, Waiter>,
+    activities: HashMap<String, Queues>,
+}
+
+/// The shared meeting point; cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    store: Arc<dyn Store>,
+    state: Arc<Mutex<State>>,
+}
+
+impl Hub {
+    pub fn new(store: Arc<dyn Store>) -> Hub {
+        Hub {
+            store,
+            state: Arc::default(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Commit an answer for `token` (of `execution`) and hand it to its task if one waits.
+    pub async fn answer(&self, token: &str, execution: &str, answer: Answer) -> store::Result<()> {
+        self.store
+            .commit(vec![Write::PutTaskResponse {
+                token: token.to_owned(),
+                execution: execution.to_owned(),
+                response: answer.to_text(),
+            }])
+            .await?;
+        // A task still queued for a worker is answered without one.
+        for queues in self.state().activities.values_mut() {
+            queues.tasks.retain(|q| q.task.token != token);
+        }
+        if let Some(waiter) = self.state().waiters.remove(token) {
+            let _ = waiter.answer.send(answer);
+        }
+        Ok(())
+    }
+
+    /// Record a heartbeat; false when no task waits for the token.
+    pub fn heartbeat(&self, token: &str) -> bool {
+        match self.state().waiters.get(token) {
+            Some(waiter) => {
+                waiter.heartbeat.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Take the oldest task of an activity, waiting up to `poll` for one.
+    pub async fn poll_activity(&self, activity: &str, worker: Option<String>, poll: Duration) -> Option<ActivityTask> {
+        let deadline = tokio::time::Instant::now() + poll;
+        loop {
+            let receiver = {
+                let mut state = self.state();
+                let queues = state.activities.entry(activity.to_owned()).or_default();
+                match queues.tasks.pop_front() {
+                    Some(queued) => {
+                        // The execution may have given up on the task meanwhile.
+                        if queued.started.send(worker.clone()).is_ok() {
+                            return Some(queued.task);
+                        }
+                        continue;
+                    }
+                    None => {
+                        let (sender, receiver) = oneshot::channel();
+                        queues.pollers.push_back(sender);
+                        receiver
+                    }
+                }
+            };
+            match tokio::time::timeout_at(deadline, receiver).await {
+                Ok(Ok((task, started))) => {
+                    if started.send(worker.clone()).is_ok() {
+                        return Some(task);
+                    }
+                }
+                Ok(Err(_)) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    fn enqueue(&self, activity: &str, task: ActivityTask, started: oneshot::Sender<Option<String>>) {
+        let mut state = self.state();
+        let queues = state.activities.entry(activity.to_owned()).or_default();
+        let mut offer = (task, started);
+        while let Some(poller) = queues.pollers.pop_front() {
+            match poller.send(offer) {
+                Ok(()) => return,
+                // That poller has gone (its request ended): offer the task to the next.
+                Err(back) => offer = back,
+            }
+        }
+        let (task, started) = offer;
+        queues.tasks.push_back(Queued { task, started });
+    }
+}
+
+/// Removes a waiter whose task stopped waiting (timed out, aborted, answered).
+struct WaiterGuard<'a> {
+    hub: &'a Hub,
+    token: &'a str,
+}
+
+impl Drop for WaiterGuard<'_> {
+    fn drop(&mut self) {
+        self.hub.state().waiters.remove(self.token);
+    }
+}
+
+impl TokenHub for Hub {
+    fn wait_token<'a>(&'a self, token: &'a str, heartbeat_seconds: Option<u64>) -> LocalFuture<'a, Result<Value, Failure>> {
+        Box::pin(async move {
+            let stored = |hub: &Hub| hub.store.task_response(token).ok().flatten().map(|t| Answer::from_text(&t));
+            if let Some(answer) = stored(self) {
+                return answer.into_result();
+            }
+            let (sender, mut receiver) = oneshot::channel();
+            let heartbeat = Arc::new(Notify::new());
+            self.state().waiters.insert(
+                token.to_owned(),
+                Waiter {
+                    answer: sender,
+                    heartbeat: heartbeat.clone(),
+                },
+            );
+            let _guard = WaiterGuard { hub: self, token };
+            // An answer committed just before the waiter was registered.
+            if let Some(answer) = stored(self) {
+                return answer.into_result();
+            }
+            loop {
+                let beat = async {
+                    match heartbeat_seconds {
+                        Some(s) => tokio::time::timeout(Duration::from_secs(s), heartbeat.notified()).await.is_ok(),
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    answer = &mut receiver => {
+                        return match answer {
+                            Ok(answer) => answer.into_result(),
+                            Err(_) => Err(Failure::new(names::TASK_FAILED, "The task token was dropped")),
+                        };
+                    }
+                    alive = beat => {
+                        if !alive {
+                            return Err(Failure {
+                                error: names::HEARTBEAT_TIMEOUT.into(),
+                                cause: None,
+                                location: None,
+                            });
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    fn schedule_activity<'a>(
+        &'a self,
+        activity_arn: &'a str,
+        token: &'a str,
+        input: &'a Value,
+    ) -> LocalFuture<'a, Result<Option<String>, Failure>> {
+        Box::pin(async move {
+            // Answered before a worker took it (e.g. before a restart): no worker needed.
+            if self.store.task_response(token).ok().flatten().is_some() {
+                return Ok(None);
+            }
+            let (started, receiver) = oneshot::channel();
+            let task = ActivityTask {
+                token: token.to_owned(),
+                input: input.to_string(),
+            };
+            self.enqueue(activity_arn, task, started);
+            // A dropped sender means the task was answered while queued.
+            Ok(receiver.await.unwrap_or(None))
+        })
+    }
+}

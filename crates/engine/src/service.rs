@@ -1,0 +1,474 @@
+//! The engine as a server runs it: many executions at once, Standard ones durable.
+//!
+//! Executions run on a few executor threads, each a single-threaded runtime (the core's
+//! values are `Rc`-based and an execution is one `!Send` future). A Standard execution's
+//! progress goes to the [`Store`] step by step through [`execution::Observer`]: each step
+//! appends its events and moves the checkpoint in one commit, and the run waits for it.
+//! [`Engine::resume_all`] picks every checkpoint up again after a restart.
+//!
+//! Express executions keep nothing: they run in memory and only their result is reported.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread;
+
+use asl::definition::StateMachine;
+use integrations::Integration;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use store::{ExecutionRow, Store, Write};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::execution::{self, Checkpoint, Clock, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Stop, SystemClock};
+use crate::history::Event;
+use crate::hub::Hub;
+
+/// What can go wrong starting or stopping executions.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("the definition {0} is missing from the store")]
+    MissingDefinition(String),
+    #[error("{0}")]
+    NotRedrivable(String),
+}
+
+/// AWS lets an execution be redriven for 14 days after it ends.
+const REDRIVE_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
+
+/// How the engine runs executions.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub wait_scale: f64,
+    pub max_payload_bytes: usize,
+    /// Executor threads.
+    pub executors: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig {
+            wait_scale: 1.0,
+            max_payload_bytes: 256 * 1024,
+            executors: 2,
+        }
+    }
+}
+
+/// An execution as stored (and as DescribeExecution shows it, less the formatting).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionRecord {
+    pub execution_arn: String,
+    /// The unqualified state machine ARN.
+    pub state_machine_arn: String,
+    pub state_machine_name: String,
+    pub name: String,
+    pub status: String,
+    pub start_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_ms: Option<i64>,
+    pub input: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_arn: Option<String>,
+    pub role_arn: String,
+    /// The definition the execution runs (see [`definition_hash`]).
+    pub definition_hash: String,
+    pub express: bool,
+    #[serde(default)]
+    pub redrive_count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_header: Option<String>,
+    /// Where a redrive starts (a failed, timed-out or aborted Standard execution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive_point: Option<Checkpoint>,
+}
+
+impl ExecutionRecord {
+    pub fn row(&self) -> ExecutionRow {
+        ExecutionRow {
+            arn: self.execution_arn.clone(),
+            machine: self.state_machine_arn.clone(),
+            version: self.version_arn.clone(),
+            alias: self.alias_arn.clone(),
+            status: self.status.clone(),
+            start_ms: self.start_ms,
+            body: serde_json::to_string(self).unwrap_or_default(),
+        }
+    }
+
+    pub fn from_row(row: &ExecutionRow) -> Option<ExecutionRecord> {
+        serde_json::from_str(&row.body).ok()
+    }
+}
+
+/// The content hash definitions are stored under.
+pub fn definition_hash(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The checkpoint of an execution that has not run a step yet.
+const NOT_STARTED: &str = "\"start\"";
+
+type Job = Box<dyn FnOnce() -> LocalFuture<'static, ()> + Send>;
+
+/// A running execution, as others can reach it.
+struct Running {
+    stop: Option<oneshot::Sender<Stop>>,
+    done: watch::Receiver<Option<ExecutionRecord>>,
+}
+
+/// Owns the running executions. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    config: EngineConfig,
+    hub: Hub,
+    integration: RwLock<Arc<dyn Integration + Send + Sync>>,
+    machines: Mutex<HashMap<String, Arc<StateMachine>>>,
+    running: Mutex<HashMap<String, Running>>,
+    executors: Vec<mpsc::UnboundedSender<Job>>,
+    next_executor: AtomicUsize,
+    seed: AtomicUsize,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, config: EngineConfig) -> Engine {
+        let executors = (0..config.executors.max(1))
+            .map(|n| {
+                let (sender, mut receiver) = mpsc::unbounded_channel::<Job>();
+                thread::Builder::new()
+                    .name(format!("executor-{n}"))
+                    .spawn(move || {
+                        let runtime = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                            .expect("cannot build an executor runtime");
+                        let local = tokio::task::LocalSet::new();
+                        local.block_on(&runtime, async move {
+                            while let Some(job) = receiver.recv().await {
+                                tokio::task::spawn_local(job());
+                            }
+                        });
+                    })
+                    .expect("cannot start an executor thread");
+                sender
+            })
+            .collect();
+        let seed = jiff::Timestamp::now().as_nanosecond() as usize;
+        Engine {
+            inner: Arc::new(Inner {
+                hub: Hub::new(store.clone()),
+                store,
+                config,
+                integration: RwLock::new(Arc::new(integrations::Unconfigured)),
+                machines: Mutex::default(),
+                running: Mutex::default(),
+                executors,
+                next_executor: AtomicUsize::new(0),
+                seed: AtomicUsize::new(seed),
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.inner.hub
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The integration Task states call (set once the API layer can serve its own calls).
+    pub fn set_integration(&self, integration: Arc<dyn Integration + Send + Sync>) {
+        *self.inner.integration.write().unwrap_or_else(|e| e.into_inner()) = integration;
+    }
+
+    /// Remember a parsed definition, so executions need not parse it again.
+    pub fn cache_machine(&self, hash: &str, machine: Arc<StateMachine>) {
+        self.machines().insert(hash.to_owned(), machine);
+    }
+
+    /// The parsed definition under `hash`, from the cache or the store.
+    pub fn machine(&self, hash: &str) -> Result<Arc<StateMachine>, EngineError> {
+        if let Some(m) = self.machines().get(hash) {
+            return Ok(m.clone());
+        }
+        let text = self
+            .inner
+            .store
+            .definition(hash)?
+            .ok_or_else(|| EngineError::MissingDefinition(hash.to_owned()))?;
+        let machine = asl::loader::load_text(&text).map_err(|_| EngineError::MissingDefinition(hash.to_owned()))?;
+        let machine = Arc::new(machine);
+        self.cache_machine(hash, machine.clone());
+        Ok(machine)
+    }
+
+    fn machines(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<StateMachine>>> {
+        self.inner.machines.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
+        self.inner.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Start an execution. A Standard one is committed (RUNNING, not started) before this
+    /// returns; an Express one is not stored at all. The returned receiver sees the final
+    /// record once the execution ends.
+    pub async fn start(
+        &self,
+        record: ExecutionRecord,
+        machine: Arc<StateMachine>,
+    ) -> Result<watch::Receiver<Option<ExecutionRecord>>, EngineError> {
+        if !record.express {
+            self.inner
+                .store
+                .commit(vec![
+                    Write::PutExecution(record.row()),
+                    Write::PutCheckpoint {
+                        execution: record.execution_arn.clone(),
+                        checkpoint: Some(NOT_STARTED.into()),
+                    },
+                ])
+                .await?;
+        }
+        Ok(self.spawn(record, machine, None))
+    }
+
+    /// Resume every execution the store has a checkpoint for; returns how many.
+    pub fn resume_all(&self) -> Result<usize, EngineError> {
+        let checkpoints = self.inner.store.checkpoints()?;
+        let mut resumed = 0;
+        for (arn, body) in checkpoints {
+            let Some(record) = self.inner.store.execution(&arn)?.and_then(|r| ExecutionRecord::from_row(&r)) else {
+                continue;
+            };
+            let machine = self.machine(&record.definition_hash)?;
+            let checkpoint = match body.as_str() {
+                NOT_STARTED => None,
+                _ => Some(serde_json::from_str::<Checkpoint>(&body).map_err(|e| {
+                    store::StoreError::Corrupt(format!("checkpoint of {arn}: {e}"))
+                })?),
+            };
+            self.spawn(record, machine, checkpoint);
+            resumed += 1;
+        }
+        Ok(resumed)
+    }
+
+    /// Abort a running execution; returns its final record, or `None` if it is not running
+    /// here.
+    pub async fn stop(&self, arn: &str, stop: Stop) -> Option<ExecutionRecord> {
+        let (sender, mut done) = {
+            let mut running = self.running();
+            let entry = running.get_mut(arn)?;
+            (entry.stop.take(), entry.done.clone())
+        };
+        if let Some(sender) = sender {
+            let _ = sender.send(stop);
+        }
+        let ended = done.wait_for(Option::is_some).await.ok()?.clone();
+        ended
+    }
+
+    /// Redrive a failed, timed-out or aborted Standard execution from the state where it
+    /// stopped (Developer Guide, "Redriving executions"); returns the redrive time.
+    pub async fn redrive(&self, mut record: ExecutionRecord) -> Result<i64, EngineError> {
+        let Some(mut point) = record.redrive_point.take() else {
+            return Err(EngineError::NotRedrivable("Execution has no state to redrive from".into()));
+        };
+        let now = SystemClock.now_ms();
+        if now - record.stop_ms.unwrap_or(now) > REDRIVE_WINDOW_MS {
+            return Err(EngineError::NotRedrivable(
+                "Execution can only be redriven within 14 days of its end".into(),
+            ));
+        }
+        record.redrive_count += 1;
+        point.redrive_count = Some(record.redrive_count);
+        record.redrive_ms = Some(now);
+        record.status = "RUNNING".into();
+        record.stop_ms = None;
+        record.error = None;
+        record.cause = None;
+        let machine = self.machine(&record.definition_hash)?;
+        self.inner
+            .store
+            .commit(vec![
+                Write::PutExecution(record.row()),
+                Write::PutCheckpoint {
+                    execution: record.execution_arn.clone(),
+                    checkpoint: serde_json::to_string(&point).ok(),
+                },
+            ])
+            .await?;
+        self.spawn(record, machine, Some(point));
+        Ok(now)
+    }
+
+    /// Whether an execution runs in this process.
+    pub fn is_running(&self, arn: &str) -> bool {
+        self.running().contains_key(arn)
+    }
+
+    fn next_seed(&self) -> u64 {
+        let n = self.inner.seed.fetch_add(0x9E37_79B9, Ordering::Relaxed) as u64;
+        n.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1
+    }
+
+    fn spawn(
+        &self,
+        record: ExecutionRecord,
+        machine: Arc<StateMachine>,
+        resume: Option<Checkpoint>,
+    ) -> watch::Receiver<Option<ExecutionRecord>> {
+        let (stop_sender, stop_receiver) = oneshot::channel();
+        let (done_sender, done) = watch::channel(None);
+        self.running().insert(
+            record.execution_arn.clone(),
+            Running {
+                stop: Some(stop_sender),
+                done: done.clone(),
+            },
+        );
+        let engine = self.clone();
+        let job: Job = Box::new(move || {
+            Box::pin(async move {
+                let arn = record.execution_arn.clone();
+                let ended = engine.execute(record, &machine, resume, stop_receiver).await;
+                engine.running().remove(&arn);
+                let _ = done_sender.send(Some(ended));
+            })
+        });
+        let n = self.inner.next_executor.fetch_add(1, Ordering::Relaxed) % self.inner.executors.len();
+        let _ = self.inner.executors[n].send(job);
+        done
+    }
+
+    async fn execute(
+        &self,
+        mut record: ExecutionRecord,
+        machine: &StateMachine,
+        resume: Option<Checkpoint>,
+        stop: oneshot::Receiver<Stop>,
+    ) -> ExecutionRecord {
+        let (prefix, _) = record
+            .state_machine_arn
+            .split_once(":stateMachine:")
+            .unwrap_or((&record.state_machine_arn, ""));
+        let mut parts = prefix.split(':');
+        let region = parts.nth(3).unwrap_or_default().to_owned();
+        let account = parts.next().unwrap_or_default().to_owned();
+        let spec = ExecutionSpec {
+            execution_arn: record.execution_arn.clone(),
+            execution_name: record.name.clone(),
+            state_machine_arn: record.state_machine_arn.clone(),
+            state_machine_name: record.state_machine_name.clone(),
+            role_arn: record.role_arn.clone(),
+            region,
+            account,
+            input_text: record.input.clone(),
+        };
+        let options = Options {
+            wait_scale: self.inner.config.wait_scale,
+            keep_history: !record.express,
+            seed: self.next_seed(),
+            max_payload_bytes: self.inner.config.max_payload_bytes,
+        };
+        let observer = StoreObserver {
+            store: self.inner.store.clone(),
+            execution: record.execution_arn.clone(),
+        };
+        let hooks = Hooks {
+            observer: (!record.express).then_some(&observer as &dyn Observer),
+            tokens: Some(&self.inner.hub),
+            resume,
+            stop: Some(Box::pin(async move {
+                match stop.await {
+                    Ok(stop) => stop,
+                    Err(_) => std::future::pending().await,
+                }
+            })),
+        };
+        let integration = self.inner.integration.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let outcome = execution::run_with(machine, &spec, integration.as_ref(), &SystemClock, &options, hooks).await;
+        record.status = outcome.status.as_str().to_owned();
+        record.stop_ms = Some(SystemClock.now_ms());
+        record.output = outcome.output.as_ref().map(Value::to_string);
+        record.error = outcome.error.clone();
+        record.cause = outcome.cause.clone();
+        record.redrive_point = outcome.redrive_point.clone();
+        if !record.express {
+            let writes = vec![
+                Write::AppendEvents {
+                    execution: record.execution_arn.clone(),
+                    events: event_rows(&outcome.history),
+                },
+                Write::PutExecution(record.row()),
+                Write::PutCheckpoint {
+                    execution: record.execution_arn.clone(),
+                    checkpoint: None,
+                },
+            ];
+            // A failed commit leaves the checkpoint: the execution runs again after a restart.
+            let _ = self.inner.store.commit(writes).await;
+        }
+        record
+    }
+}
+
+/// Events as stored: AWS's JSON, timestamps in epoch seconds.
+pub fn event_rows(events: &[Event]) -> Vec<(u64, String)> {
+    events
+        .iter()
+        .map(|e| (e.id, e.to_json(|ms| json!(ms as f64 / 1000.0)).to_string()))
+        .collect()
+}
+
+/// Commits each step of a Standard execution.
+struct StoreObserver {
+    store: Arc<dyn Store>,
+    execution: String,
+}
+
+impl Observer for StoreObserver {
+    fn step(&self, events: Vec<Event>, checkpoint: Checkpoint) -> LocalFuture<'_, ()> {
+        Box::pin(async move {
+            let writes = vec![
+                Write::AppendEvents {
+                    execution: self.execution.clone(),
+                    events: event_rows(&events),
+                },
+                Write::PutCheckpoint {
+                    execution: self.execution.clone(),
+                    checkpoint: serde_json::to_string(&checkpoint).ok(),
+                },
+            ];
+            // If the store fails, the run goes on in memory; the last committed step is
+            // where it resumes after a restart.
+            let _ = self.store.commit(writes).await;
+        })
+    }
+}
