@@ -130,11 +130,7 @@ async fn handle(State(api): State<Arc<Api>>, headers: HeaderMap, body: Bytes) ->
         Err(e) => Err(e),
     };
     match result {
-        Ok(value) => (
-            [("content-type", "application/x-amz-json-1.0")],
-            value.to_string(),
-        )
-            .into_response(),
+        Ok(value) => ([("content-type", "application/x-amz-json-1.0")], value.to_string()).into_response(),
         Err(error) => error.into_response(),
     }
 }

@@ -98,7 +98,10 @@ impl AliasRecord {
 }
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'"))
+    ApiError::new(
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(resource: &Resource) -> ApiResult<T> {
@@ -180,7 +183,10 @@ fn logging_configuration(request: &Request) -> ApiResult<Value> {
     out.insert("level".into(), level.into());
     out.insert(
         "includeExecutionData".into(),
-        config.get("includeExecutionData").cloned().unwrap_or(Value::Bool(false)),
+        config
+            .get("includeExecutionData")
+            .cloned()
+            .unwrap_or(Value::Bool(false)),
     );
     if let Some(d) = config.get("destinations").filter(|_| destinations > 0) {
         out.insert("destinations".into(), d.clone());
@@ -328,7 +334,11 @@ pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<
     let arn = request.str("executionArn")?;
     let record = crate::executions::find(api, arn)?;
     let machine_arn = record.version_arn.as_deref().unwrap_or(&record.state_machine_arn);
-    let definition = api.engine.store().definition(&record.definition_hash)?.unwrap_or_default();
+    let definition = api
+        .engine
+        .store()
+        .definition(&record.definition_hash)?
+        .unwrap_or_default();
     let current = find_machine(api, machine_arn).ok();
     let mut out = json!({
         "stateMachineArn": machine_arn,
@@ -339,7 +349,10 @@ pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<
         "loggingConfiguration": current.as_ref().map_or(json!({"level": "OFF", "includeExecutionData": false}), |c| c.logging_configuration.clone()),
         "tracingConfiguration": current.as_ref().map_or(json!({"enabled": false}), |c| c.tracing_configuration.clone()),
     });
-    if let Some(revision) = current.and_then(|c| c.revision_id).filter(|_| record.version_arn.is_none()) {
+    if let Some(revision) = current
+        .and_then(|c| c.revision_id)
+        .filter(|_| record.version_arn.is_none())
+    {
         out["revisionId"] = revision.into();
     }
     Ok(out)
@@ -359,7 +372,12 @@ pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
         None => None,
     };
     let publish = request.bool("publish")?.unwrap_or(false);
-    if definition.is_none() && role.is_none() && logging.is_none() && request.get("tracingConfiguration").is_none() && !publish {
+    if definition.is_none()
+        && role.is_none()
+        && logging.is_none()
+        && request.get("tracingConfiguration").is_none()
+        && !publish
+    {
         return Err(ApiError::new(
             "MissingRequiredParameter",
             "Either the definition, the role ARN, the LoggingConfiguration, the EncryptionConfiguration or the TracingConfiguration must be specified",
@@ -546,7 +564,7 @@ pub(crate) fn list_versions(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineArn")?;
     find_machine(api, arn)?;
     let mut all = versions(api, arn)?;
-    all.sort_by(|a, b| b.version.cmp(&a.version));
+    all.sort_by_key(|v| std::cmp::Reverse(v.version));
     let (items, next) = page(&all, request, &format!("versions|{arn}"))?;
     let list: Vec<Value> = items
         .iter()
@@ -580,7 +598,10 @@ pub(crate) async fn delete_version(api: &Api, request: &Request) -> ApiResult<Va
             ),
         ));
     }
-    api.engine.store().commit(vec![Write::DeleteResource(arn.to_owned())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::DeleteResource(arn.to_owned())])
+        .await?;
     Ok(json!({}))
 }
 
@@ -595,13 +616,17 @@ fn aliases(api: &Api, machine_arn: &str) -> ApiResult<Vec<AliasRecord>> {
 
 /// Check a routing configuration as AWS does; returns it typed.
 fn routing(api: &Api, machine_arn: &str, value: Option<&Value>) -> ApiResult<Vec<Route>> {
-    let items = value.and_then(Value::as_array).ok_or_else(|| ApiError::missing("routingConfiguration"))?;
+    let items = value
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::missing("routingConfiguration"))?;
     let mut routes = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let version = item
             .get("stateMachineVersionArn")
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::missing(&format!("routingConfiguration.{}.member.stateMachineVersionArn", i + 1)))?;
+            .ok_or_else(|| {
+                ApiError::missing(&format!("routingConfiguration.{}.member.stateMachineVersionArn", i + 1))
+            })?;
         let weight = item.get("weight").and_then(Value::as_i64).unwrap_or(-1);
         if weight > 100 {
             return Err(ApiError::constraint(
@@ -640,7 +665,11 @@ fn routing(api: &Api, machine_arn: &str, value: Option<&Value>) -> ApiResult<Vec
         ));
     }
     let received = format!("[{}]", arns.join(", "));
-    if arns.iter().any(|a| a.rsplit_once(':').map(|(m, n)| m != machine_arn || n.parse::<u64>().is_err()).unwrap_or(true)) {
+    if arns.iter().any(|a| {
+        a.rsplit_once(':')
+            .map(|(m, n)| m != machine_arn || n.parse::<u64>().is_err())
+            .unwrap_or(true)
+    }) {
         return Err(ApiError::validation(format!(
             "Routing configuration must contain state machine version ARNs. Received: {received}"
         )));
@@ -704,7 +733,10 @@ pub(crate) async fn create_alias(api: &Api, request: &Request) -> ApiResult<Valu
         creation_ms: now,
         update_ms: None,
     };
-    api.engine.store().commit(vec![Write::PutResource(alias.resource())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::PutResource(alias.resource())])
+        .await?;
     Ok(json!({"stateMachineAliasArn": arn, "creationDate": timestamp(now)}))
 }
 
@@ -743,14 +775,20 @@ pub(crate) async fn update_alias(api: &Api, request: &Request) -> ApiResult<Valu
     }
     let now = now_ms();
     alias.update_ms = Some(now);
-    api.engine.store().commit(vec![Write::PutResource(alias.resource())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::PutResource(alias.resource())])
+        .await?;
     Ok(json!({"updateDate": timestamp(now)}))
 }
 
 pub(crate) async fn delete_alias(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineAliasArn")?;
     parse_arn(arn)?;
-    api.engine.store().commit(vec![Write::DeleteResource(arn.to_owned())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::DeleteResource(arn.to_owned())])
+        .await?;
     Ok(json!({}))
 }
 

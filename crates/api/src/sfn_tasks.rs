@@ -1,11 +1,13 @@
-//! Task states that call Step Functions itself (`arn:aws:states:::aws-sdk:sfn:<action>`),
-//! answered by this server's own API, as AWS's SDK integration would answer them.
+//! Task states that call Step Functions itself, answered by this server's own API: the SDK
+//! integration (`arn:aws:states:::aws-sdk:sfn:<action>`) and the optimized nested-execution
+//! integration (`arn:aws:states:::states:startExecution`, with `.sync`, `.sync:2` and
+//! `.waitForTaskToken`), shaped as AWS's integrations shape them.
 
 use std::sync::{Arc, Weak};
 
 use asl::errors::Failure;
 use integrations::{Integration, TaskFuture, TaskRequest};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::{Api, Request};
 
@@ -47,8 +49,152 @@ fn recase(value: &Value, upper: bool) -> Value {
     }
 }
 
+const START_EXECUTION: &str = "arn:aws:states:::states:startExecution";
+
+/// A failure of the nested-execution integration, worded as AWS's Java SDK words it.
+fn start_failure(e: &crate::ApiError) -> Failure {
+    Failure::new(
+        format!("StepFunctions.{}Exception", e.code),
+        format!(
+            "{} (Service: AWSStepFunctions; Status Code: 400; Error Code: {}; Request ID: {}; Proxy: null)",
+            e.message,
+            e.code,
+            uuid::Uuid::new_v4()
+        ),
+    )
+}
+
+/// An epoch-seconds timestamp as the integrations render dates.
+fn iso_date(value: &Value) -> Value {
+    let ms = (value.as_f64().unwrap_or(0.0) * 1000.0) as i64;
+    Value::String(engine::execution::iso_millis(ms))
+}
+
+impl SfnTasks {
+    /// StartExecution from a Task state: the child's input is `Input` (JSON text, or any
+    /// JSON value, which is serialised).
+    async fn start_execution(&self, api: &Api, parameters: &Value) -> Result<Value, Failure> {
+        let mut request = Map::new();
+        if let Some(arn) = parameters.get("StateMachineArn") {
+            request.insert("stateMachineArn".into(), arn.clone());
+        }
+        if let Some(name) = parameters.get("Name").filter(|n| !n.is_null()) {
+            request.insert("name".into(), name.clone());
+        }
+        match parameters.get("Input") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(text)) => {
+                request.insert("input".into(), text.clone().into());
+            }
+            Some(other) => {
+                request.insert("input".into(), other.to_string().into());
+            }
+        }
+        let started = api
+            .call("StartExecution", Request(request))
+            .await
+            .map_err(|e| start_failure(&e))?;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let length = started.to_string().len().to_string();
+        let date = engine::execution::iso_millis(jiff::Timestamp::now().as_millisecond());
+        Ok(json!({
+            "ExecutionArn": started["executionArn"],
+            "SdkHttpMetadata": {
+                "AllHttpHeaders": {
+                    "x-amzn-RequestId": [request_id],
+                    "connection": ["keep-alive"],
+                    "Content-Length": [length],
+                    "Date": [date],
+                    "Content-Type": ["application/x-amz-json-1.0"],
+                },
+                "HttpHeaders": {
+                    "connection": "keep-alive",
+                    "Content-Length": length,
+                    "Content-Type": "application/x-amz-json-1.0",
+                    "Date": date,
+                    "x-amzn-RequestId": request_id,
+                },
+                "HttpStatusCode": 200,
+            },
+            "SdkResponseMetadata": {"RequestId": request_id},
+            "StartDate": iso_date(&started["startDate"]),
+        }))
+    }
+
+    /// Wait for a child execution; `.sync` gives its output as text, `.sync:2` as JSON.
+    async fn child_result(&self, api: &Api, submitted: &Value, parsed_output: bool) -> Result<Value, Failure> {
+        let arn = submitted["ExecutionArn"].as_str().unwrap_or_default();
+        api.engine
+            .wait(arn)
+            .await
+            .map_err(|e| Failure::new(asl::errors::names::TASK_FAILED, e.to_string()))?;
+        let mut request = Map::new();
+        request.insert("executionArn".into(), arn.into());
+        let described = api
+            .call("DescribeExecution", Request(request))
+            .await
+            .map_err(|e| start_failure(&e))?;
+        let mut out = Map::new();
+        for (key, value) in described.as_object().into_iter().flatten() {
+            let value = match key.as_str() {
+                "redriveCount" | "redriveStatus" | "redriveStatusReason" => continue,
+                "startDate" | "stopDate" => iso_date(value),
+                "output" if parsed_output => {
+                    serde_json::from_str(value.as_str().unwrap_or("null")).unwrap_or(Value::Null)
+                }
+                _ => recase(value, true),
+            };
+            let mut chars = key.chars();
+            let key = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default();
+            out.insert(key, value);
+        }
+        let status = out.get("Status").and_then(Value::as_str).unwrap_or_default().to_owned();
+        match status.as_str() {
+            "SUCCEEDED" => Ok(Value::Object(out)),
+            "TIMED_OUT" => Err(Failure::new(
+                asl::errors::names::TIMEOUT,
+                Value::Object(out).to_string(),
+            )),
+            _ => Err(Failure::new(
+                asl::errors::names::TASK_FAILED,
+                Value::Object(out).to_string(),
+            )),
+        }
+    }
+}
+
 impl Integration for SfnTasks {
+    fn run_job(&self, request: TaskRequest, submitted: &Value) -> Option<TaskFuture<'_>> {
+        let parsed_output = match request.resource.strip_prefix(START_EXECUTION)? {
+            ".sync" => false,
+            ".sync:2" => true,
+            _ => return self.fallback.run_job(request, submitted),
+        };
+        let submitted = submitted.clone();
+        Some(Box::pin(async move {
+            let api = self
+                .api
+                .upgrade()
+                .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))?;
+            self.child_result(&api, &submitted, parsed_output).await
+        }))
+    }
+
     fn invoke(&self, request: TaskRequest) -> TaskFuture<'_> {
+        if let Some(pattern) = request.resource.strip_prefix(START_EXECUTION) {
+            if ["", ".sync", ".sync:2", ".waitForTaskToken"].contains(&pattern) {
+                return Box::pin(async move {
+                    let api = self
+                        .api
+                        .upgrade()
+                        .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))?;
+                    self.start_execution(&api, &request.parameters).await
+                });
+            }
+        }
         let Some(action) = request.resource.strip_prefix("arn:aws:states:::aws-sdk:sfn:") else {
             return self.fallback.invoke(request);
         };
@@ -59,9 +205,15 @@ impl Integration for SfnTasks {
                 .upgrade()
                 .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))?;
             let mut chars = action.chars();
-            let operation = chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default();
+            let operation = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default();
             let Value::Object(params) = recase(&request.parameters, false) else {
-                return Err(Failure::new("Sfn.ValidationException", "The parameters must be an object"));
+                return Err(Failure::new(
+                    "Sfn.ValidationException",
+                    "The parameters must be an object",
+                ));
             };
             match api.call(&operation, Request(params)).await {
                 Ok(result) => Ok(recase(&result, true)),

@@ -162,7 +162,11 @@ pub trait Observer {
 pub trait TokenHub {
     /// Wait for the token's answer. With a heartbeat interval, fail with
     /// `States.HeartbeatTimeout` when no heartbeat comes in time.
-    fn wait_token<'a>(&'a self, token: &'a str, heartbeat_seconds: Option<u64>) -> LocalFuture<'a, Result<Value, Failure>>;
+    fn wait_token<'a>(
+        &'a self,
+        token: &'a str,
+        heartbeat_seconds: Option<u64>,
+    ) -> LocalFuture<'a, Result<Value, Failure>>;
     /// Queue an activity task; resolves with the worker's name once a worker takes it.
     fn schedule_activity<'a>(
         &'a self,
@@ -581,7 +585,14 @@ impl<'a> Run<'a> {
                         self.checkpoint(state, &input, &frame, None).await;
                     }
                     *self.current.borrow_mut() = Some((index, input.clone()));
-                    *self.root_vars.borrow_mut() = Some(frame.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+                    *self.root_vars.borrow_mut() = Some(
+                        frame
+                            .vars
+                            .borrow()
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    );
                 }
                 let completed = self.run_state(state, input, &frame).await?;
                 match completed.transition {
@@ -605,7 +616,12 @@ impl<'a> Run<'a> {
         let checkpoint = Checkpoint {
             state: state.name.clone(),
             input: input.clone(),
-            variables: frame.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            variables: frame
+                .vars
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             events: count,
             chain,
             rng: self.rng.get(),
@@ -1220,10 +1236,12 @@ impl<'a> Run<'a> {
         let pattern = match self.tokens {
             Some(tokens) if is_activity(&task.resource) => Pattern::Activity(tokens),
             Some(tokens) if task.resource.ends_with(".waitForTaskToken") => Pattern::Callback(tokens),
+            _ if task.resource.ends_with(".sync") || task.resource.ends_with(".sync:2") => Pattern::Job,
             _ => Pattern::RequestResponse,
         };
         let token = match pattern {
             Pattern::RequestResponse => None,
+            Pattern::Job => None,
             _ => Some(crate::token::encode(&self.spec.execution_arn, entered_id, retry_count)),
         };
         let parameters = {
@@ -1258,7 +1276,7 @@ impl<'a> Run<'a> {
                     tokens.wait_token(&token, heartbeat).await
                 })
             }
-            Pattern::Callback(_) | Pattern::RequestResponse => {
+            Pattern::Callback(_) | Pattern::RequestResponse | Pattern::Job => {
                 self.emit(record, || EventKind::TaskScheduled {
                     resource_type: resource_type.clone(),
                     resource: resource.clone(),
@@ -1277,8 +1295,22 @@ impl<'a> Run<'a> {
                     state_name: state.name.clone(),
                     state_machine_name: self.spec.state_machine_name.clone(),
                 };
-                let call = self.integration.invoke(request);
+                let call = self.integration.invoke(request.clone());
                 match pattern {
+                    Pattern::Job => Box::pin(async {
+                        let submitted = call.await?;
+                        match self.integration.run_job(request, &submitted) {
+                            Some(job) => {
+                                self.emit(record, || EventKind::TaskSubmitted {
+                                    resource_type: resource_type.clone(),
+                                    resource: resource.clone(),
+                                    output: submitted,
+                                });
+                                job.await
+                            }
+                            None => Ok(submitted),
+                        }
+                    }),
                     Pattern::Callback(tokens) => Box::pin(async {
                         let output = call.await?;
                         self.emit(record, || EventKind::TaskSubmitted {
@@ -1335,7 +1367,11 @@ impl<'a> Run<'a> {
                 let cause = failure.cause.clone();
                 self.emit(record, || match (activity, timed_out) {
                     (true, _) => EventKind::ActivityEnded {
-                        event: if timed_out { "ActivityTimedOut" } else { "ActivityFailed" },
+                        event: if timed_out {
+                            "ActivityTimedOut"
+                        } else {
+                            "ActivityFailed"
+                        },
                         error,
                         cause,
                     },
@@ -1649,6 +1685,8 @@ impl<'a> Run<'a> {
 #[derive(Clone, Copy)]
 enum Pattern<'a> {
     RequestResponse,
+    /// `.sync`/`.sync:2`: the call starts a job, then the task waits for the job.
+    Job,
     /// `.waitForTaskToken`: the call goes out, then the task waits for its token.
     Callback(&'a dyn TokenHub),
     Activity(&'a dyn TokenHub),

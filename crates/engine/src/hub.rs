@@ -28,7 +28,10 @@ pub struct ActivityTask {
 #[derive(Clone, Debug)]
 pub enum Answer {
     Success(Value),
-    Failure { error: Option<String>, cause: Option<String> },
+    Failure {
+        error: Option<String>,
+        cause: Option<String>,
+    },
 }
 
 impl Answer {
@@ -198,9 +201,19 @@ impl Drop for WaiterGuard<'_> {
 }
 
 impl TokenHub for Hub {
-    fn wait_token<'a>(&'a self, token: &'a str, heartbeat_seconds: Option<u64>) -> LocalFuture<'a, Result<Value, Failure>> {
+    fn wait_token<'a>(
+        &'a self,
+        token: &'a str,
+        heartbeat_seconds: Option<u64>,
+    ) -> LocalFuture<'a, Result<Value, Failure>> {
         Box::pin(async move {
-            let stored = |hub: &Hub| hub.store.task_response(token).ok().flatten().map(|t| Answer::from_text(&t));
+            let stored = |hub: &Hub| {
+                hub.store
+                    .task_response(token)
+                    .ok()
+                    .flatten()
+                    .map(|t| Answer::from_text(&t))
+            };
             if let Some(answer) = stored(self) {
                 return answer.into_result();
             }
@@ -221,7 +234,9 @@ impl TokenHub for Hub {
             loop {
                 let beat = async {
                     match heartbeat_seconds {
-                        Some(s) => tokio::time::timeout(Duration::from_secs(s), heartbeat.notified()).await.is_ok(),
+                        Some(s) => tokio::time::timeout(Duration::from_secs(s), heartbeat.notified())
+                            .await
+                            .is_ok(),
                         None => std::future::pending().await,
                     }
                 };

@@ -30,8 +30,17 @@ pub type TaskFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, Failure>> + 
 
 /// Runs Task states.
 pub trait Integration {
-    /// Perform the task and return its result, or the error it raised.
+    /// Perform the task and return its result, or the error it raised. For a Run a Job
+    /// resource (`.sync`), this starts the job and returns what starting it returned.
     fn invoke(&self, request: TaskRequest) -> TaskFuture<'_>;
+
+    /// Wait for the job that `invoke` started for a `.sync` resource (`submitted` is what
+    /// starting it returned) and return the job's result. `None` when this integration
+    /// answered the whole task in `invoke` (mocks do), so there is nothing to wait for.
+    fn run_job(&self, request: TaskRequest, submitted: &Value) -> Option<TaskFuture<'_>> {
+        let _ = (request, submitted);
+        None
+    }
 }
 
 /// The integration used when none is configured: every task fails, naming the resource,
