@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
+mod bench;
 mod serve;
 mod validate;
 
@@ -21,6 +22,9 @@ struct Cli {
 enum Command {
     /// Serve the AWS Step Functions API (AWS JSON 1.0) with durable executions.
     Serve(serve::ServeArgs),
+    /// Measure the server: durable Standard and Express executions per second, latency,
+    /// CPU per execution, start and restart times.
+    Bench(bench::BenchArgs),
     /// Run one execution of a state machine and print its result as JSON.
     Run(RunArgs),
     /// Check a definition as AWS's ValidateStateMachineDefinition does.
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::serve(args),
+        Command::Bench(args) => bench::bench(args),
         Command::Run(args) => run(args),
         Command::Validate { file } => validate::validate(&file),
     };
