@@ -146,6 +146,12 @@ impl Expression {
         to_json(&result, 0)
     }
 
+    /// Every name the expression writes as `$name` (without the `$`), sorted: the only
+    /// bindings an evaluation can read.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     fn mentions(&self, name: &str) -> bool {
         self.names.binary_search_by(|known| known.as_str().cmp(name)).is_ok()
     }

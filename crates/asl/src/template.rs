@@ -25,9 +25,6 @@ pub trait Scope {
     /// A workflow variable (`$name`), if it is set. Owned, because variables live in the
     /// engine's frames, which change as states assign them.
     fn variable(&self, name: &str) -> Option<Value>;
-    /// Every visible workflow variable, innermost first where names repeat (for JSONata,
-    /// whose expressions may name any of them).
-    fn variables(&self) -> Vec<(String, Value)>;
     /// `$states` of a JSONata expression: `input`, `context`, and `result` or `errorOutput`
     /// where the field has them.
     fn states(&self) -> Value;
@@ -126,11 +123,20 @@ impl Template {
 /// Evaluate a JSONata expression with `$states` and the workflow variables bound, mapping
 /// its failures to `States.QueryEvaluationError` with AWS's cause texts.
 fn evaluate_jsonata(expression: &Expression, field: &str, scope: &dyn Scope) -> Result<Value, Failure> {
-    let states = scope.states();
-    let variables = scope.variables();
+    // Only what the expression names is looked up: building `$states` copies the input and
+    // the Context object, and an execution may hold many variables.
+    let names = expression.names();
+    let states = names.iter().any(|n| n == "states").then(|| scope.states());
+    let variables: Vec<(&str, Value)> = names
+        .iter()
+        .filter(|n| n.as_str() != "states")
+        .filter_map(|n| scope.variable(n).map(|v| (n.as_str(), v)))
+        .collect();
     let mut bindings: Vec<(&str, &Value)> = Vec::with_capacity(variables.len() + 1);
-    bindings.extend(variables.iter().map(|(name, value)| (name.as_str(), value)));
-    bindings.push(("states", &states));
+    bindings.extend(variables.iter().map(|(name, value)| (*name, value)));
+    if let Some(states) = &states {
+        bindings.push(("states", states));
+    }
     let failure = |cause: String| Failure {
         error: crate::errors::names::QUERY_EVALUATION_ERROR.to_owned(),
         cause: Some(cause),

@@ -1,6 +1,7 @@
 //! Prints in-memory engine throughput: state transitions per second for a chain of 1,000
-//! Pass states (each with `Parameters` and `ResultPath`), and the time of an inline Map
-//! over 10,000 items with a 3-state iterator. Run with `cargo bench -p engine`.
+//! Pass states (each with `Parameters` and `ResultPath`), the same for 1,000 JSONata Pass
+//! states (each with `Output` and `Assign`), and the time of an inline Map over 10,000
+//! items with a 3-state iterator. Run with `cargo bench -p engine`.
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,30 @@ fn pass_chain(states: usize) -> Value {
         map.insert(format!("P{i}"), state);
     }
     json!({"StartAt": "P0", "States": map})
+}
+
+/// JSONata states: every expression was parsed when the definition loaded; each run only
+/// evaluates.
+fn jsonata_chain(states: usize) -> Value {
+    let mut map = serde_json::Map::new();
+    for i in 0..states {
+        let mut state = json!({
+            "Type": "Pass",
+            "Output": {"i": i, "prev": "{% $states.input.i %}", "total": "{% $total + 1 %}"},
+            "Assign": {"total": "{% $total + 1 %}", "last": "{% $states.input.i %}"},
+        });
+        if i + 1 == states {
+            state["End"] = json!(true);
+        } else {
+            state["Next"] = json!(format!("J{}", i + 1));
+        }
+        map.insert(format!("J{i}"), state);
+    }
+    map.insert(
+        "Init".into(),
+        json!({"Type": "Pass", "Assign": {"total": 0}, "Output": {"i": -1}, "Next": "J0"}),
+    );
+    json!({"QueryLanguage": "JSONata", "StartAt": "Init", "States": map})
 }
 
 fn inline_map() -> Value {
@@ -93,6 +118,23 @@ fn main() {
         );
         println!(
             "pass-chain (1,000 Pass states, history {}): {:.0} transitions/s ({:.2} ms per execution)",
+            if keep { "kept" } else { "counted only" },
+            outcome.transitions as f64 / elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() * 1e3
+        );
+    }
+
+    let chain = asl::loader::load(&jsonata_chain(1000)).expect("valid JSONata chain");
+    let input = json!({});
+    for keep in [false, true] {
+        let (outcome, elapsed) = best_of(10, || execute(&chain, &input, keep));
+        assert_eq!(outcome.status, Status::Succeeded);
+        assert_eq!(
+            outcome.output.as_ref().unwrap(),
+            &json!({"i": 999, "prev": 998, "total": 1000})
+        );
+        println!(
+            "jsonata-chain (1,000 JSONata Pass states with Output and Assign, history {}): {:.0} transitions/s ({:.2} ms per execution)",
             if keep { "kept" } else { "counted only" },
             outcome.transitions as f64 / elapsed.as_secs_f64(),
             elapsed.as_secs_f64() * 1e3

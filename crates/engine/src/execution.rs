@@ -485,18 +485,6 @@ impl Scope for StateScope<'_, '_> {
         self.frame.lookup(name)
     }
 
-    fn variables(&self) -> Vec<(String, Value)> {
-        let mut all = HashMap::new();
-        let mut frame = Some(self.frame);
-        while let Some(f) = frame {
-            for (name, value) in f.vars.borrow().iter() {
-                all.entry(name.clone()).or_insert_with(|| value.clone());
-            }
-            frame = f.parent.as_deref();
-        }
-        all.into_iter().collect()
-    }
-
     fn states(&self) -> Value {
         let mut states = JsonMap::new();
         states.insert("input".into(), self.input.clone());
