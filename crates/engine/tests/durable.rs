@@ -1,0 +1,150 @@
+//! Durable steps: what the observer is told, and resuming from it as a restarted server
+//! would.
+
+use std::cell::RefCell;
+
+use engine::execution::{
+    run_with, Checkpoint, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Status, SystemClock,
+};
+use engine::history::Event;
+use serde_json::{json, Value};
+
+struct Recorder {
+    steps: RefCell<Vec<(Vec<u64>, Checkpoint)>>,
+}
+
+impl Observer for Recorder {
+    fn step(&self, events: Vec<Event>, checkpoint: Checkpoint) -> LocalFuture<'_, ()> {
+        self.steps
+            .borrow_mut()
+            .push((events.iter().map(|e| e.id).collect(), checkpoint));
+        Box::pin(async {})
+    }
+}
+
+fn spec() -> ExecutionSpec {
+    ExecutionSpec {
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+        execution_name: "e".into(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+        state_machine_name: "m".into(),
+        role_arn: "arn:aws:iam::123456789012:role/r".into(),
+        region: "us-east-1".into(),
+        account: "123456789012".into(),
+        input_text: r#"{"n": 1}"#.into(),
+    }
+}
+
+fn machine() -> asl::definition::StateMachine {
+    asl::loader::load(&json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"x": 41}, "Next": "Wait"},
+        "Wait": {"Type": "Wait", "Seconds": 1, "Next": "Use"},
+        "Use": {"Type": "Pass", "Parameters": {"x.$": "$x", "n.$": "$.n"}, "End": true}
+    }}))
+    .unwrap()
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn options() -> Options {
+    Options {
+        wait_scale: 0.0,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn steps_end_before_waiting_states_and_carry_everything_a_resume_needs() {
+    let machine = machine();
+    let recorder = Recorder {
+        steps: RefCell::new(Vec::new()),
+    };
+    let hooks = Hooks {
+        observer: Some(&recorder),
+        ..Hooks::default()
+    };
+    let outcome = block(run_with(
+        &machine,
+        &spec(),
+        &integrations::Unconfigured,
+        &SystemClock,
+        &options(),
+        hooks,
+    ));
+    assert_eq!(outcome.status, Status::Succeeded);
+    let steps = recorder.steps.into_inner();
+    // One step before entering the Wait, one once it has entered (with its deadline).
+    assert_eq!(steps.len(), 2);
+    assert_eq!(
+        steps[0].0,
+        [1, 2, 3],
+        "ExecutionStarted, PassStateEntered, PassStateExited"
+    );
+    assert_eq!(steps[0].1.state, "Wait");
+    assert_eq!(steps[0].1.variables["x"], json!(41));
+    assert!(steps[0].1.wait.is_none());
+    assert_eq!(steps[1].0, [4], "WaitStateEntered");
+    assert_eq!(steps[1].1.wait.map(|w| w.entered_event), Some(4));
+    // The rest comes with the outcome, numbered on.
+    let rest: Vec<u64> = outcome.history.iter().map(|e| e.id).collect();
+    assert_eq!(rest, [5, 6, 7, 8]);
+}
+
+#[test]
+fn a_resumed_run_goes_on_from_its_checkpoint_with_the_same_numbering() {
+    let machine = machine();
+    let recorder = Recorder {
+        steps: RefCell::new(Vec::new()),
+    };
+    let hooks = Hooks {
+        observer: Some(&recorder),
+        ..Hooks::default()
+    };
+    let first = block(run_with(
+        &machine,
+        &spec(),
+        &integrations::Unconfigured,
+        &SystemClock,
+        &options(),
+        hooks,
+    ));
+    // Resume from inside the Wait, as after a crash there.
+    let inside_wait = recorder.steps.borrow()[1].1.clone();
+    let text = serde_json::to_string(&inside_wait).unwrap();
+    let resume: Checkpoint = serde_json::from_str(&text).unwrap();
+    let hooks = Hooks {
+        resume: Some(resume),
+        ..Hooks::default()
+    };
+    let resumed = block(run_with(
+        &machine,
+        &spec(),
+        &integrations::Unconfigured,
+        &SystemClock,
+        &options(),
+        hooks,
+    ));
+    assert_eq!(resumed.status, Status::Succeeded);
+    assert_eq!(resumed.output, first.output);
+    assert_eq!(resumed.output, Some(json!({"x": 41, "n": 1})));
+    let kinds: Vec<(u64, u64, String)> = resumed
+        .history
+        .iter()
+        .map(|e| (e.id, e.previous_event_id, e.kind.type_name()))
+        .collect();
+    let expected: Vec<(u64, u64, String)> = first
+        .history
+        .iter()
+        .map(|e| (e.id, e.previous_event_id, e.kind.type_name()))
+        .collect();
+    assert_eq!(kinds, expected);
+    let output: Value =
+        resumed.history.last().unwrap().to_json(|_| Value::Null)["executionSucceededEventDetails"]["output"].clone();
+    assert_eq!(output, json!(r#"{"x":41,"n":1}"#));
+}
