@@ -411,3 +411,35 @@ async fn tags_on_machines_and_activities() {
         "TooManyTags"
     );
 }
+
+#[tokio::test]
+#[ignore = "--wait-scale 0 also scales TimeoutSeconds/HeartbeatSeconds (and the machine's TimeoutSeconds) to 0, so an activity task times out before any worker can take it; the flag is documented as scaling Wait and retry delays"]
+async fn wait_scale_zero_leaves_task_timeouts_alone() {
+    let server = Server::start(0.0);
+    let client = server.client();
+    let activity = client
+        .create_activity()
+        .name("slow")
+        .send()
+        .await
+        .expect("create")
+        .activity_arn()
+        .to_owned();
+    let machine = create_machine(&client, "scaled", &activity_task(&activity)).await;
+    let execution = start(&client, &machine, &json!({"job": 1})).await;
+    let task = client
+        .get_activity_task()
+        .activity_arn(&activity)
+        .send()
+        .await
+        .expect("poll");
+    client
+        .send_task_success()
+        .task_token(task.task_token().expect("a task before the 120 s timeout"))
+        .output("1")
+        .send()
+        .await
+        .expect("send task success");
+    let done = wait_done(&client, &execution, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.error());
+}
