@@ -26,7 +26,7 @@ async fn executions_survive_kill_9() {
             "StartAt": "Before",
             "States": {
                 "Before": {"Type": "Pass", "Parameters": {"n.$": "$.n", "step": "before"}, "Next": "Nap"},
-                "Nap": {"Type": "Wait", "Seconds": 3, "Next": "After"},
+                "Nap": {"Type": "Wait", "Seconds": 5, "Next": "After"},
                 "After": {"Type": "Pass", "Parameters": {"n.$": "$.n", "step": "after"}, "End": true}
             }
         }),
