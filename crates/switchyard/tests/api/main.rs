@@ -1,0 +1,13 @@
+//! Integration tests for `switchyard serve`: the built binary is started on a free port and
+//! driven through the AWS SDK for Rust (and, in `cli_walkthrough`, the AWS CLI), as a user
+//! of AWS Step Functions would drive it. Each test starts its own server with its own data
+//! directory; `durability` kills one with SIGKILL and starts it again on the same directory.
+
+mod activities;
+mod cli_walkthrough;
+mod durability;
+mod executions;
+mod machines;
+mod map_runs;
+mod support;
+mod versions;
