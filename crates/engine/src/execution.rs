@@ -39,8 +39,9 @@ pub struct ExecutionSpec {
 /// Knobs for one run.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Multiplies every Wait and retry delay; 0 makes them instant (Step Functions
-    /// Local's `WAIT_TIME_SCALE`).
+    /// Multiplies every Wait and retry delay and the execution's own `TimeoutSeconds` (so
+    /// they keep their order); 0 makes them instant (Step Functions Local's
+    /// `WAIT_TIME_SCALE`). Task time-outs are not scaled.
     pub wait_scale: f64,
     /// Keep history events (they are always counted).
     pub keep_history: bool,
@@ -1314,7 +1315,9 @@ impl<'a> Run<'a> {
         };
         let outcome = match timeout {
             Some(seconds) => {
-                let limit = Duration::from_secs_f64(seconds as f64 * self.options.wait_scale.max(0.0));
+                // Not scaled by `wait_scale`: a task's time-out bounds work done outside the
+                // run (an activity worker, a callback), which no scale speeds up.
+                let limit = Duration::from_secs(seconds);
                 tokio::time::timeout(limit, invocation).await.unwrap_or_else(|_| {
                     Err(Failure {
                         error: names::TIMEOUT.into(),

@@ -413,7 +413,6 @@ async fn tags_on_machines_and_activities() {
 }
 
 #[tokio::test]
-#[ignore = "--wait-scale 0 also scales TimeoutSeconds/HeartbeatSeconds (and the machine's TimeoutSeconds) to 0, so an activity task times out before any worker can take it; the flag is documented as scaling Wait and retry delays"]
 async fn wait_scale_zero_leaves_task_timeouts_alone() {
     let server = Server::start(0.0);
     let client = server.client();
