@@ -22,6 +22,8 @@ use serde_json::{json, Map as JsonMap, Value};
 
 use crate::history::{Event, EventKind, History};
 
+pub mod test_state;
+
 /// The identity of an execution, as the Context object and history show it.
 #[derive(Clone, Debug)]
 pub struct ExecutionSpec {
