@@ -549,7 +549,7 @@ pub(crate) fn list_versions(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineArn")?;
     find_machine(api, arn)?;
     let mut all = versions(api, arn)?;
-    all.sort_by(|a, b| b.version.cmp(&a.version));
+    all.sort_by_key(|v| std::cmp::Reverse(v.version));
     let (items, next) = page(&all, request, &format!("versions|{arn}"))?;
     let list: Vec<Value> = items
         .iter()

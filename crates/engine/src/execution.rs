@@ -520,6 +520,9 @@ impl Scope for StateScope<'_, '_> {
     }
 }
 
+/// The variables a state assigns (`Assign`), in order, once its output is computed.
+type Assigned = Option<Vec<(String, Value)>>;
+
 /// The result of a state that completed.
 struct Completed {
     transition: Transition,
@@ -1206,7 +1209,7 @@ impl<'a> Run<'a> {
         raw_input: &Value,
         frame: &Frame,
         entered_ms: i64,
-    ) -> Result<(Option<Vec<(String, Value)>>, Value), Failure> {
+    ) -> Result<(Assigned, Value), Failure> {
         let error_output = failure.to_output();
         if state.query_language == QueryLanguage::Jsonata {
             let scope = self
@@ -1772,11 +1775,13 @@ fn map_limits(map: &asl::definition::Map, scope: &dyn Scope) -> Result<MapLimits
                         "ToleratedFailurePercentage must be between 0 and 100.",
                     ))
                 }
-                None => return Err(Failure::runtime(format!(
+                None => {
+                    return Err(Failure::runtime(format!(
                     "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
                     value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
                     path.as_str()
-                ))),
+                )))
+                }
             }
         }
         Some(Dynamic::Expression(t)) => t.evaluate(scope)?.as_f64(),

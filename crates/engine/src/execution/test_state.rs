@@ -38,7 +38,10 @@ pub enum InspectionLevel {
 pub enum MockOutcome {
     /// The result as JSON text (checked here: AWS reports text that is not JSON).
     Result(String),
-    Error { error: String, cause: String },
+    Error {
+        error: String,
+        cause: String,
+    },
 }
 
 /// How strictly a mocked result is checked against the integration's response model.
@@ -347,8 +350,12 @@ fn check_mock(state: &State, mock: Option<&Mock>) -> Result<Option<Result<Value,
             }
         }
         StateKind::Task(task) if mock.field_validation != FieldValidation::None => {
-            schema::check(&task.resource, &result, mock.field_validation == FieldValidation::Strict)
-                .map_err(|e| validation(format!("Mock result schema validation error: {e}")))?;
+            schema::check(
+                &task.resource,
+                &result,
+                mock.field_validation == FieldValidation::Strict,
+            )
+            .map_err(|e| validation(format!("Mock result schema validation error: {e}")))?;
         }
         _ => {}
     }
@@ -359,7 +366,15 @@ fn check_mock(state: &State, mock: Option<&Mock>) -> Result<Option<Result<Value,
 const CONTEXT_FIELDS: &[(&str, &[&str])] = &[
     (
         "Execution",
-        &["Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount", "RedriveTime"],
+        &[
+            "Id",
+            "Input",
+            "Name",
+            "RoleArn",
+            "StartTime",
+            "RedriveCount",
+            "RedriveTime",
+        ],
     ),
     ("State", &["EnteredTime", "Name", "RetryCount"]),
     ("StateMachine", &["Id", "Name"]),
@@ -437,7 +452,7 @@ struct Tester<'t, 'a> {
 struct Done {
     output: Value,
     transition: Transition,
-    assigned: Option<Vec<(String, Value)>>,
+    assigned: Assigned,
 }
 
 impl Tester<'_, '_> {
@@ -452,12 +467,10 @@ impl Tester<'_, '_> {
 
     async fn evaluate(&self, inspection: &mut Inspection) -> Result<TestOutcome, TestStateError> {
         let evaluated = match &self.state.kind {
-            StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_) => {
-                match self.attempt(inspection).await? {
-                    Ok(done) => Ok(done),
-                    Err(failure) => return Ok(self.recover(failure, inspection)),
-                }
-            }
+            StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_) => match self.attempt(inspection).await? {
+                Ok(done) => Ok(done),
+                Err(failure) => return Ok(self.recover(failure, inspection)),
+            },
             _ => self.simple(inspection),
         };
         Ok(match evaluated {
@@ -651,9 +664,8 @@ impl Tester<'_, '_> {
             StateKind::Parallel(parallel) => parallel.result_selector.as_ref(),
             _ => None,
         };
-        Ok(result.and_then(|result| {
-            self.complete(result, selector, recovery.result_path, recovery.transition, inspection)
-        }))
+        Ok(result
+            .and_then(|result| self.complete(result, selector, recovery.result_path, recovery.transition, inspection)))
     }
 
     fn mocked_result(&self) -> Result<Value, Failure> {
@@ -758,7 +770,11 @@ impl Tester<'_, '_> {
         };
         // A test words a path that does not lead to an array its own way, naming the path
         // inside the input or Context object it reads.
-        let relative = path.as_str().strip_prefix('$').filter(|p| p.starts_with('$')).unwrap_or(path.as_str());
+        let relative = path
+            .as_str()
+            .strip_prefix('$')
+            .filter(|p| p.starts_with('$'))
+            .unwrap_or(path.as_str());
         match asl::template::lookup(scope, path) {
             Some(Value::Array(items)) => {
                 if self.jsonpath() {
@@ -833,5 +849,190 @@ fn failed(failure: Failure) -> TestOutcome {
         cause: failure.cause,
         next_state: None,
         inspection: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct FixedClock;
+
+    impl Clock for FixedClock {
+        fn now_ms(&self) -> i64 {
+            1_700_000_000_000
+        }
+    }
+
+    fn request(definition: Value, input: Value) -> TestStateRequest {
+        TestStateRequest {
+            definition: definition.to_string(),
+            input,
+            inspection_level: InspectionLevel::Debug,
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            ..TestStateRequest::default()
+        }
+    }
+
+    fn mocked(outcome: MockOutcome) -> Option<Mock> {
+        Some(Mock {
+            outcome,
+            field_validation: FieldValidation::Strict,
+        })
+    }
+
+    fn run(request: &TestStateRequest) -> Result<TestOutcome, TestStateError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(test_state(request, &integrations::Unconfigured, &FixedClock))
+    }
+
+    #[test]
+    fn jsonpath_pass_reports_each_processing_step() {
+        let definition = json!({
+            "Type": "Pass", "InputPath": "$.a", "Parameters": {"v.$": "$.b"},
+            "ResultPath": "$.r", "Next": "Elsewhere"
+        });
+        let outcome = run(&request(definition, json!({"a": {"b": 1}}))).unwrap();
+        assert_eq!(outcome.status, TestStatus::Succeeded);
+        assert_eq!(outcome.next_state.as_deref(), Some("Elsewhere"));
+        assert_eq!(outcome.output, Some(json!({"a": {"b": 1}, "r": {"v": 1}})));
+        let inspection = outcome.inspection.unwrap();
+        assert_eq!(inspection.after_input_path, Some(json!({"b": 1})));
+        assert_eq!(inspection.after_parameters, Some(json!({"v": 1})));
+        assert_eq!(inspection.after_result_selector, Some(json!({"v": 1})));
+        assert_eq!(
+            inspection.after_result_path,
+            Some(json!({"a": {"b": 1}, "r": {"v": 1}}))
+        );
+        assert_eq!(inspection.result, None);
+    }
+
+    #[test]
+    fn info_level_reports_no_inspection_data() {
+        let mut request = request(json!({"Type": "Succeed"}), json!({"x": 1}));
+        request.inspection_level = InspectionLevel::Info;
+        let outcome = run(&request).unwrap();
+        assert_eq!(outcome.output, Some(json!({"x": 1})));
+        assert!(outcome.inspection.is_none());
+    }
+
+    #[test]
+    fn a_mocked_error_is_retriable_until_the_retrier_is_spent_then_caught() {
+        let definition = json!({
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f"},
+            "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 3.0}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Handle"}],
+            "End": true
+        });
+        let mut request = request(definition, json!({"in": true}));
+        request.mock = mocked(MockOutcome::Error {
+            error: "Boom".into(),
+            cause: "it broke".into(),
+        });
+        request.configuration.retrier_retry_count = 2;
+        let outcome = run(&request).unwrap();
+        assert_eq!(outcome.status, TestStatus::Retriable);
+        assert_eq!(outcome.error.as_deref(), Some("Boom"));
+        let details = outcome.inspection.unwrap().error_details.unwrap();
+        assert_eq!(details.retry_index, Some(0));
+        assert_eq!(details.retry_backoff_interval_seconds, Some(18));
+
+        request.configuration.retrier_retry_count = 3;
+        let outcome = run(&request).unwrap();
+        assert_eq!(outcome.status, TestStatus::CaughtError);
+        assert_eq!(outcome.next_state.as_deref(), Some("Handle"));
+        assert_eq!(
+            outcome.output,
+            Some(json!({"in": true, "error": {"Error": "Boom", "Cause": "it broke"}}))
+        );
+        let details = outcome.inspection.unwrap().error_details.unwrap();
+        assert_eq!((details.retry_index, details.catch_index), (Some(0), Some(0)));
+    }
+
+    #[test]
+    fn variables_are_visible_and_assignments_reported() {
+        let definition = json!({
+            "Type": "Pass", "QueryLanguage": "JSONata",
+            "Output": "{% $greeting & ' ' & $states.input.name %}",
+            "Assign": {"count": "{% $count + 1 %}"}, "End": true
+        });
+        let mut request = request(definition, json!({"name": "world"}));
+        request.variables = json!({"greeting": "hello", "count": 1}).as_object().unwrap().clone();
+        let outcome = run(&request).unwrap();
+        assert_eq!(outcome.output, Some(json!("hello world")));
+        assert_eq!(
+            outcome.inspection.unwrap().variables,
+            Some(json!({"count": 2, "greeting": "hello"}))
+        );
+    }
+
+    #[test]
+    fn a_map_fails_when_failed_iterations_exceed_its_tolerance() {
+        let definition = json!({
+            "Type": "Map", "ItemsPath": "$.items", "ToleratedFailureCount": 1,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true
+        });
+        let mut request = request(definition, json!({"items": [1, 2, 3]}));
+        request.mock = mocked(MockOutcome::Result("[1, 2, 3]".into()));
+        let outcome = run(&request).unwrap();
+        assert_eq!(outcome.output, Some(json!([1, 2, 3])));
+        let inspection = outcome.inspection.unwrap();
+        assert_eq!(inspection.after_items_path, Some(json!([1, 2, 3])));
+        assert_eq!(inspection.tolerated_failure_count, Some(1));
+
+        request.configuration.map_iteration_failure_count = Some(2);
+        let outcome = run(&request).unwrap();
+        assert_eq!(outcome.status, TestStatus::Failed);
+        assert_eq!(
+            outcome.error.as_deref(),
+            Some(names::EXCEED_TOLERATED_FAILURE_THRESHOLD)
+        );
+
+        request.configuration.map_iteration_failure_count = Some(4);
+        assert!(matches!(run(&request), Err(TestStateError::Validation(_))));
+    }
+
+    #[test]
+    fn a_given_context_object_replaces_the_built_one() {
+        let definition = json!({"Type": "Pass", "Parameters": {"c.$": "$$"}, "End": true});
+        let mut request = request(definition, json!({}));
+        request.context = Some(json!({"Execution": {"Name": "mine"}}));
+        let outcome = run(&request).unwrap();
+        assert_eq!(outcome.output, Some(json!({"c": {"Execution": {"Name": "mine"}}})));
+
+        request.context = Some(json!({"Execution": {"Colour": "red"}}));
+        let Err(TestStateError::Validation(message)) = run(&request) else {
+            panic!("an unknown Context field must be refused")
+        };
+        assert_eq!(
+            message,
+            "Invalid Context object provided: Field 'Colour' is not allowed"
+        );
+    }
+
+    #[test]
+    fn requests_a_test_cannot_run_are_refused() {
+        let mut pass = request(json!({"Type": "Pass", "End": true}), json!({}));
+        pass.mock = mocked(MockOutcome::Result("{}".into()));
+        assert!(matches!(run(&pass), Err(TestStateError::Validation(m)) if m.contains("'Pass' is not supported")));
+
+        let parallel = request(
+            json!({"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}], "End": true}),
+            json!({}),
+        );
+        assert!(matches!(run(&parallel), Err(TestStateError::Unsupported(_))));
+
+        let mut named = request(json!({"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}), json!({}));
+        named.state_name = Some("B".into());
+        assert!(matches!(run(&named), Err(TestStateError::Validation(m)) if m == "State not found in definition"));
+
+        let invalid = request(json!({"Type": "Nonsense"}), json!({}));
+        assert!(matches!(run(&invalid), Err(TestStateError::Definition(_))));
     }
 }

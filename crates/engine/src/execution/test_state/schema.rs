@@ -14,8 +14,13 @@ enum Shape {
     Any,
     String,
     /// Binary data, which JSON carries as (base64) text, with a minimum length.
-    Blob { min_length: usize },
-    Integer { min: Option<i64>, max: Option<i64> },
+    Blob {
+        min_length: usize,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     Double,
     Timestamp,
     Enum(&'static [&'static str]),
@@ -66,7 +71,13 @@ static LAMBDA_GET_FUNCTION: &[Member] = &[
             field("Handler", Shape::String),
             field("CodeSize", INTEGER),
             field("Description", Shape::String),
-            field("Timeout", Shape::Integer { min: Some(1), max: None }),
+            field(
+                "Timeout",
+                Shape::Integer {
+                    min: Some(1),
+                    max: None,
+                },
+            ),
             field(
                 "MemorySize",
                 Shape::Integer {
@@ -158,7 +169,10 @@ static SFN_START_EXECUTION: &[Member] = &[
     required("StartDate", Shape::Timestamp),
 ];
 
-static SNS_PUBLISH: &[Member] = &[field("MessageId", Shape::String), field("SequenceNumber", Shape::String)];
+static SNS_PUBLISH: &[Member] = &[
+    field("MessageId", Shape::String),
+    field("SequenceNumber", Shape::String),
+];
 
 /// The response model of a Task resource, when we have one.
 fn model(resource: &str) -> Option<&'static [Member]> {
@@ -256,7 +270,11 @@ mod tests {
     #[test]
     fn wrong_types_and_ranges_are_named() {
         let cases = [
-            ("arn:aws:states:::lambda:invoke", json!({"StatusCode": "200"}), "Field 'StatusCode' must be a number"),
+            (
+                "arn:aws:states:::lambda:invoke",
+                json!({"StatusCode": "200"}),
+                "Field 'StatusCode' must be a number",
+            ),
             (
                 "arn:aws:states:::aws-sdk:lambda:getFunction",
                 json!({"Configuration": {"MemorySize": 127}}),
