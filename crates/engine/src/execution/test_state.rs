@@ -68,7 +68,8 @@ pub struct StateConfiguration {
     pub retrier_retry_count: u64,
     /// Map iterations that failed.
     pub map_iteration_failure_count: Option<u64>,
-    /// The state inside a Map or Parallel that raised the mocked error.
+    /// The state inside a Map or Parallel that raised the mocked error. Accepted but not
+    /// checked: the mocked error is reported as the Map's or Parallel's own either way.
     pub error_caused_by_state: Option<String>,
     /// The items an `ItemReader` would have read, as JSON text.
     pub map_item_reader_data: Option<String>,
@@ -652,10 +653,7 @@ impl Tester<'_, '_> {
         };
         let result = match &self.state.kind {
             StateKind::Task(task) => self.task_result(task, inspection).await,
-            StateKind::Map(map) => match self.map_result(map, inspection)? {
-                Ok(result) => Ok(result),
-                Err(failure) => Err(failure),
-            },
+            StateKind::Map(map) => self.map_result(map, inspection)?,
             _ => self.mocked_result(),
         };
         let selector = match &self.state.kind {
