@@ -141,23 +141,26 @@ fn machine_type(request: &Request) -> ApiResult<(String, MachineType)> {
 
 /// Validate a definition as CreateStateMachine does, with AWS's `InvalidDefinition` text.
 pub(crate) fn load_definition(text: &str, machine_type: MachineType) -> ApiResult<StateMachine> {
-    asl::loader::load_json(text, machine_type).map_err(|diagnostics| {
-        let errors: Vec<String> = diagnostics
-            .iter()
-            .filter(|d| d.severity == asl::loader::Severity::Error)
-            .map(|d| {
-                if d.location.is_empty() {
-                    format!("{}: {}", d.code, d.message)
-                } else {
-                    format!("{}: {} at {}", d.code, d.message, d.location)
-                }
-            })
-            .collect();
-        ApiError::new(
-            "InvalidDefinition",
-            format!("Invalid State Machine Definition: '{}'", errors.join(", ")),
-        )
-    })
+    asl::loader::load_json(text, machine_type).map_err(|diagnostics| invalid_definition(&diagnostics))
+}
+
+/// AWS's `InvalidDefinition` error, listing the errors among the diagnostics.
+pub(crate) fn invalid_definition(diagnostics: &[asl::loader::Diagnostic]) -> ApiError {
+    let errors: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.severity == asl::loader::Severity::Error)
+        .map(|d| {
+            if d.location.is_empty() {
+                format!("{}: {}", d.code, d.message)
+            } else {
+                format!("{}: {} at {}", d.code, d.message, d.location)
+            }
+        })
+        .collect();
+    ApiError::new(
+        "InvalidDefinition",
+        format!("Invalid State Machine Definition: '{}'", errors.join(", ")),
+    )
 }
 
 fn logging_configuration(request: &Request) -> ApiResult<Value> {

@@ -22,6 +22,8 @@ use serde_json::{json, Map as JsonMap, Value};
 
 use crate::history::{Event, EventKind, History};
 
+pub mod test_state;
+
 /// The identity of an execution, as the Context object and history show it.
 #[derive(Clone, Debug)]
 pub struct ExecutionSpec {
@@ -242,6 +244,7 @@ pub async fn run_with(
         resumed_wait: Cell::new(resume.as_ref().and_then(|c| c.wait)),
         current: RefCell::new(None),
         root_vars: RefCell::new(None),
+        fixed_context: None,
     };
     let root = Rc::new(Frame::root());
     let (start, input) = match resume {
@@ -414,6 +417,9 @@ struct Run<'a> {
     transitions: Cell<u64>,
     /// The input text, until the first state's entered event takes it.
     first_input_text: RefCell<Option<String>>,
+    /// A Context object given whole (TestState's `context`): it replaces the one built from
+    /// the execution, so `$$` shows exactly what the caller supplied.
+    fixed_context: Option<Value>,
 }
 
 /// The [`Scope`] of one state: its input, the lazily built Context object and variables.
@@ -453,6 +459,9 @@ impl Scope for StateScope<'_, '_> {
 
     fn context(&self) -> &Value {
         self.context.get_or_init(|| {
+            if let Some(context) = &self.run.fixed_context {
+                return context.clone();
+            }
             let spec = self.run.spec;
             let mut state = JsonMap::new();
             state.insert("Name".into(), self.state_name.into());
@@ -503,6 +512,9 @@ impl Scope for StateScope<'_, '_> {
         self.run.next_random()
     }
 }
+
+/// The variables a state assigns (`Assign`), in order, once its output is computed.
+type Assigned = Option<Vec<(String, Value)>>;
 
 /// The result of a state that completed.
 struct Completed {
@@ -822,6 +834,11 @@ impl<'a> Run<'a> {
             };
         }
         let merged = apply_result_path(raw_input, result, result_path)?;
+        self.apply_output_path(state, merged, frame)
+    }
+
+    /// Apply `OutputPath` (JSONPath states).
+    fn apply_output_path(&self, state: &State, merged: Value, frame: &Frame) -> Result<Value, Failure> {
         match &state.output_path {
             None => Ok(merged),
             Some(None) => Ok(Value::Object(JsonMap::new())),
@@ -1153,10 +1170,7 @@ impl<'a> Run<'a> {
                     if attempts[i] >= retrier.max_attempts {
                         break failure;
                     }
-                    let mut delay = retrier.interval_seconds as f64 * retrier.backoff_rate.powi(attempts[i] as i32);
-                    if let Some(max) = retrier.max_delay_seconds {
-                        delay = delay.min(max as f64);
-                    }
+                    let mut delay = backoff_seconds(retrier, attempts[i]);
                     if retrier.jitter == Jitter::Full {
                         delay *= (self.next_random() >> 11) as f64 / (1u64 << 53) as f64;
                     }
@@ -1179,26 +1193,9 @@ impl<'a> Run<'a> {
         let Some(catcher) = catch.iter().find(|c| failure.matches(&c.error_equals)) else {
             return Err(failure);
         };
-        let error_output = failure.to_output();
-        let (assigned, output) = if state.query_language == QueryLanguage::Jsonata {
-            let scope = self
-                .scope(frame, raw_input, state, entered_ms, None)
-                .with_error_output(&error_output);
-            let assigned = self.assign(catcher.assign.as_ref(), &scope).map_err(located)?;
-            let output = match &catcher.output {
-                Some(template) => template.evaluate(&scope).map_err(located)?,
-                None => error_output.clone(),
-            };
-            (assigned, output)
-        } else {
-            let scope = self.scope(frame, &error_output, state, entered_ms, None);
-            let assigned = self.assign(catcher.assign.as_ref(), &scope).map_err(located)?;
-            drop(scope);
-            (
-                assigned,
-                apply_result_path(raw_input.clone(), error_output, &catcher.result_path).map_err(located)?,
-            )
-        };
+        let (assigned, output) = self
+            .caught_output(state, catcher, &failure, raw_input, frame, entered_ms)
+            .map_err(located)?;
         Ok((
             Completed {
                 transition: Transition::Next(catcher.next),
@@ -1206,6 +1203,87 @@ impl<'a> Run<'a> {
             },
             assigned,
         ))
+    }
+
+    /// The variables a Catcher assigns and the output it passes to its `Next` state.
+    fn caught_output(
+        &self,
+        state: &State,
+        catcher: &Catcher,
+        failure: &Failure,
+        raw_input: &Value,
+        frame: &Frame,
+        entered_ms: i64,
+    ) -> Result<(Assigned, Value), Failure> {
+        let error_output = failure.to_output();
+        if state.query_language == QueryLanguage::Jsonata {
+            let scope = self
+                .scope(frame, raw_input, state, entered_ms, None)
+                .with_error_output(&error_output);
+            let assigned = self.assign(catcher.assign.as_ref(), &scope)?;
+            let output = match &catcher.output {
+                Some(template) => template.evaluate(&scope)?,
+                None => error_output.clone(),
+            };
+            return Ok((assigned, output));
+        }
+        let assigned = {
+            let scope = self.scope(frame, &error_output, state, entered_ms, None);
+            self.assign(catcher.assign.as_ref(), &scope)?
+        };
+        let output = apply_result_path(raw_input.clone(), error_output, &catcher.result_path)?;
+        Ok((assigned, output))
+    }
+
+    /// The items a Map state iterates over (`ItemsPath`, `Items`, or its input).
+    fn map_items(&self, map: &asl::definition::Map, input: &Value, scope: &dyn Scope) -> Result<Vec<Value>, Failure> {
+        Ok(match &map.items {
+            Items::Path(path) => {
+                let value = asl::template::lookup(scope, path).ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "Invalid path '{}' : No results for path: {}",
+                        path.as_str(),
+                        path.as_str()
+                    ))
+                })?;
+                match value {
+                    Value::Array(items) => items,
+                    other => {
+                        return Err(Failure::runtime(format!(
+                            "Invalid path '{}': The ItemsPath field must reference an array but was: {}",
+                            path.as_str(),
+                            other
+                        )))
+                    }
+                }
+            }
+            Items::Expression(t) => match t.evaluate(scope)? {
+                Value::Array(items) => items,
+                other => {
+                    let expression = match t {
+                        Template::Jsonata { expression, .. } => expression.as_str(),
+                        _ => "",
+                    };
+                    return Err(Failure {
+                        error: names::QUERY_EVALUATION_ERROR.into(),
+                        cause: Some(format!(
+                            "The JSONata expression '{expression}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {other}",
+                            json_type(&other)
+                        )),
+                        location: Some("Items".into()),
+                    });
+                }
+            },
+            Items::Input => match input.clone() {
+                Value::Array(items) => items,
+                other => {
+                    return Err(Failure::new(
+                        names::QUERY_EVALUATION_ERROR,
+                        format!("Map state input must be an array but was: {other}"),
+                    ))
+                }
+            },
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1447,99 +1525,14 @@ impl<'a> Run<'a> {
         let record = frame.record;
         let input = self.effective_input(state, raw_input, frame).map_err(located)?;
         let scope = self.scope(frame, &input, state, entered_ms, None);
-        let items = match &map.items {
-            Items::Path(path) => {
-                let value = asl::template::lookup(&scope, path).ok_or_else(|| {
-                    located(Failure::runtime(format!(
-                        "Invalid path '{}' : No results for path: {}",
-                        path.as_str(),
-                        path.as_str()
-                    )))
-                })?;
-                match value {
-                    Value::Array(items) => items,
-                    other => {
-                        return Err(located(Failure::runtime(format!(
-                            "Invalid path '{}': The ItemsPath field must reference an array but was: {}",
-                            path.as_str(),
-                            other
-                        ))))
-                    }
-                }
-            }
-            Items::Expression(t) => match t.evaluate(&scope).map_err(located)? {
-                Value::Array(items) => items,
-                other => {
-                    let expression = match t {
-                        Template::Jsonata { expression, .. } => expression.as_str(),
-                        _ => "",
-                    };
-                    return Err(located(Failure {
-                        error: names::QUERY_EVALUATION_ERROR.into(),
-                        cause: Some(format!(
-                            "The JSONata expression '{expression}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {other}",
-                            json_type(&other)
-                        )),
-                        location: Some("Items".into()),
-                    }));
-                }
-            },
-            Items::Input => match input.clone() {
-                Value::Array(items) => items,
-                other => {
-                    return Err(located(Failure::new(
-                        names::QUERY_EVALUATION_ERROR,
-                        format!("Map state input must be an array but was: {other}"),
-                    )))
-                }
-            },
-        };
+        let items = self.map_items(map, &input, &scope).map_err(located)?;
         // AWS reports the item count before it reads the concurrency and tolerance settings.
         self.emit(record, || EventKind::MapStateStarted { length: items.len() });
-        let max_concurrency = match &map.max_concurrency {
-            Dynamic::Literal(n) => *n,
-            Dynamic::Path(path) => asl::template::lookup(&scope, path)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0),
-            Dynamic::Expression(t) => t.evaluate(&scope).map_err(located)?.as_u64().unwrap_or(0),
-        };
-        let tolerated_count = match &map.tolerated_failure_count {
-            None => None,
-            Some(Dynamic::Literal(n)) => Some(*n),
-            Some(Dynamic::Path(path)) => {
-                let value = asl::template::lookup(&scope, path).unwrap_or(Value::Null);
-                match value.as_u64() {
-                    Some(n) => Some(n),
-                    None => {
-                        return Err(located(Failure::runtime(format!(
-                        "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {}",
-                        value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
-                        path.as_str()
-                    ))))
-                    }
-                }
-            }
-            Some(Dynamic::Expression(t)) => t.evaluate(&scope).map_err(located)?.as_u64(),
-        };
-        let tolerated_percentage = match &map.tolerated_failure_percentage {
-            None => None,
-            Some(Dynamic::Literal(p)) => Some(*p),
-            Some(Dynamic::Path(path)) => {
-                let value = asl::template::lookup(&scope, path).unwrap_or(Value::Null);
-                match value.as_f64() {
-                    Some(p) if (0.0..=100.0).contains(&p) => Some(p),
-                    Some(_) => return Err(located(Failure::runtime("ToleratedFailurePercentage must be between 0 and 100."))),
-                    None => {
-                        return Err(located(Failure::runtime(format!(
-                            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
-                            value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
-                            path.as_str()
-                        ))))
-                    }
-                }
-            }
-            Some(Dynamic::Expression(t)) => t.evaluate(&scope).map_err(located)?.as_f64(),
-        };
+        let MapLimits {
+            max_concurrency,
+            tolerated_count,
+            tolerated_percentage,
+        } = map_limits(map, &scope).map_err(located)?;
         drop(scope);
         let input = &input;
 
@@ -1765,6 +1758,77 @@ fn exceeds(value: &Value, limit: usize) -> bool {
     let mut budget = limit as isize;
     size(value, &mut budget);
     budget < 0 && value.to_string().len() > limit
+}
+
+/// `MaxConcurrency` and the tolerated failure thresholds of a Map state, resolved.
+struct MapLimits {
+    max_concurrency: u64,
+    tolerated_count: Option<u64>,
+    tolerated_percentage: Option<f64>,
+}
+
+/// Resolve a Map state's [`MapLimits`] (literal, `...Path` or JSONata forms).
+fn map_limits(map: &asl::definition::Map, scope: &dyn Scope) -> Result<MapLimits, Failure> {
+    let max_concurrency = match &map.max_concurrency {
+        Dynamic::Literal(n) => *n,
+        Dynamic::Path(path) => asl::template::lookup(scope, path).and_then(|v| v.as_u64()).unwrap_or(0),
+        Dynamic::Expression(t) => t.evaluate(scope)?.as_u64().unwrap_or(0),
+    };
+    let tolerated_count = match &map.tolerated_failure_count {
+        None => None,
+        Some(Dynamic::Literal(n)) => Some(*n),
+        Some(Dynamic::Path(path)) => {
+            let value = asl::template::lookup(scope, path).unwrap_or(Value::Null);
+            match value.as_u64() {
+                Some(n) => Some(n),
+                None => {
+                    return Err(Failure::runtime(format!(
+                        "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {}",
+                        value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
+                        path.as_str()
+                    )))
+                }
+            }
+        }
+        Some(Dynamic::Expression(t)) => t.evaluate(scope)?.as_u64(),
+    };
+    let tolerated_percentage = match &map.tolerated_failure_percentage {
+        None => None,
+        Some(Dynamic::Literal(p)) => Some(*p),
+        Some(Dynamic::Path(path)) => {
+            let value = asl::template::lookup(scope, path).unwrap_or(Value::Null);
+            match value.as_f64() {
+                Some(p) if (0.0..=100.0).contains(&p) => Some(p),
+                Some(_) => {
+                    return Err(Failure::runtime(
+                        "ToleratedFailurePercentage must be between 0 and 100.",
+                    ))
+                }
+                None => {
+                    return Err(Failure::runtime(format!(
+                    "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
+                    value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
+                    path.as_str()
+                )))
+                }
+            }
+        }
+        Some(Dynamic::Expression(t)) => t.evaluate(scope)?.as_f64(),
+    };
+    Ok(MapLimits {
+        max_concurrency,
+        tolerated_count,
+        tolerated_percentage,
+    })
+}
+
+/// A retrier's delay before its next attempt, given how many it has made, before jitter.
+fn backoff_seconds(retrier: &Retrier, attempts: u64) -> f64 {
+    let delay = retrier.interval_seconds as f64 * retrier.backoff_rate.powi(attempts.min(i32::MAX as u64) as i32);
+    match retrier.max_delay_seconds {
+        Some(max) => delay.min(max as f64),
+        None => delay,
+    }
 }
 
 /// Place a result into the raw input according to `ResultPath`.

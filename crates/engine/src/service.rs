@@ -208,6 +208,27 @@ impl Engine {
         *self.inner.integration.write().unwrap_or_else(|e| e.into_inner()) = integration;
     }
 
+    /// Run a TestState request on an executor thread (evaluation uses the execution's
+    /// single-threaded pieces, which cannot cross threads).
+    pub async fn test_state(
+        &self,
+        request: execution::test_state::TestStateRequest,
+    ) -> Result<execution::test_state::TestOutcome, execution::test_state::TestStateError> {
+        let (sender, receiver) = oneshot::channel();
+        let integration = self.inner.integration.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let job: Job = Box::new(move || {
+            Box::pin(async move {
+                let outcome = execution::test_state::test_state(&request, integration.as_ref(), &SystemClock).await;
+                let _ = sender.send(outcome);
+            })
+        });
+        let n = self.inner.next_executor.fetch_add(1, Ordering::Relaxed) % self.inner.executors.len();
+        let _ = self.inner.executors[n].send(job);
+        receiver
+            .await
+            .unwrap_or(Err(execution::test_state::TestStateError::Interrupted))
+    }
+
     /// Remember a parsed definition, so executions need not parse it again.
     pub fn cache_machine(&self, hash: &str, machine: Arc<StateMachine>) {
         self.machines().insert(hash.to_owned(), machine);
