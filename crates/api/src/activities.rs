@@ -80,7 +80,10 @@ pub(crate) async fn delete(api: &Api, request: &Request) -> ApiResult<Value> {
     if parsed.kind != "activity" {
         return Err(ApiError::invalid_arn(arn));
     }
-    api.engine.store().commit(vec![Write::DeleteResource(arn.to_owned())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::DeleteResource(arn.to_owned())])
+        .await?;
     Ok(json!({}))
 }
 
@@ -126,7 +129,10 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
         .execution(&arn)?
         .is_some_and(|row| row.status == "RUNNING");
     if !running {
-        return Err(ApiError::new("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'"));
+        return Err(ApiError::new(
+            "TaskTimedOut",
+            "Task Timed Out: 'Provided task does not exist anymore'",
+        ));
     }
     Ok(arn)
 }
@@ -134,11 +140,16 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
 pub(crate) async fn send_success(api: &Api, request: &Request) -> ApiResult<Value> {
     let token = request.str("taskToken")?;
     let output = request.str("output")?;
-    let value: Value = serde_json::from_str(output).map_err(|_| {
-        ApiError::new("InvalidOutput", format!("Invalid Output: '{output}'"))
-    })?;
+    // The token is checked before the output (recorded: aws-sdk
+    // test_sfn_send_task_outcome_with_no_such_token answers InvalidToken for a bad token
+    // with output that is not JSON).
     let execution = token_execution(api, token)?;
-    api.engine.hub().answer(token, &execution, Answer::Success(value)).await?;
+    let value: Value = serde_json::from_str(output)
+        .map_err(|_| ApiError::new("InvalidOutput", format!("Invalid Output: '{output}'")))?;
+    api.engine
+        .hub()
+        .answer(token, &execution, Answer::Success(value))
+        .await?;
     Ok(json!({}))
 }
 
@@ -147,7 +158,10 @@ pub(crate) async fn send_failure(api: &Api, request: &Request) -> ApiResult<Valu
     let error = request.opt_str("error")?.map(str::to_owned);
     let cause = request.opt_str("cause")?.map(str::to_owned);
     let execution = token_execution(api, token)?;
-    api.engine.hub().answer(token, &execution, Answer::Failure { error, cause }).await?;
+    api.engine
+        .hub()
+        .answer(token, &execution, Answer::Failure { error, cause })
+        .await?;
     Ok(json!({}))
 }
 

@@ -67,9 +67,10 @@ impl From<store::StoreError> for ApiError {
 impl From<engine::service::EngineError> for ApiError {
     fn from(error: engine::service::EngineError) -> ApiError {
         match error {
-            engine::service::EngineError::NotRedrivable(reason) => {
-                ApiError::new("ExecutionNotRedrivable", format!("Execution Not Redrivable: '{reason}'"))
-            }
+            engine::service::EngineError::NotRedrivable(reason) => ApiError::new(
+                "ExecutionNotRedrivable",
+                format!("Execution Not Redrivable: '{reason}'"),
+            ),
             other => ApiError::internal(other),
         }
     }

@@ -10,7 +10,14 @@ use crate::machines::{find_alias, find_machine, MachineRecord};
 use crate::request::{decode_token, encode_token, now_ms, parse_arn, timestamp, valid_name, Request};
 use crate::Api;
 
-const STATUSES: [&str; 6] = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"];
+const STATUSES: [&str; 6] = [
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "TIMED_OUT",
+    "ABORTED",
+    "PENDING_REDRIVE",
+];
 
 fn does_not_exist(arn: &str) -> ApiError {
     ApiError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
@@ -31,7 +38,12 @@ pub(crate) fn find(api: &Api, arn: &str) -> ApiResult<ExecutionRecord> {
 
 /// Check execution input as AWS does, with Jackson's wording for text that is not JSON.
 fn check_input(api: &Api, input: &str) -> ApiResult<()> {
-    let invalid = |m: &str| ApiError::new("InvalidExecutionInput", format!("Invalid State Machine Execution Input: '{m}'"));
+    let invalid = |m: &str| {
+        ApiError::new(
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{m}'"),
+        )
+    };
     if input.trim().is_empty() {
         return Err(invalid("Invalid execution input."));
     }
@@ -58,7 +70,11 @@ fn route(alias: &crate::machines::AliasRecord) -> String {
             return r.state_machine_version_arn.clone();
         }
     }
-    alias.routing.last().map(|r| r.state_machine_version_arn.clone()).unwrap_or_default()
+    alias
+        .routing
+        .last()
+        .map(|r| r.state_machine_version_arn.clone())
+        .unwrap_or_default()
 }
 
 pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult<Value> {
@@ -70,10 +86,15 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
     // `<machine>` or `<machine>:<version>` or `<machine>:<alias>`.
     let (machine, version_arn, alias_arn): (MachineRecord, Option<String>, Option<String>) = match parsed.rest.len() {
         1 => (find_machine(api, target)?, None, None),
-        2 if parsed.rest[1].chars().all(|c| c.is_ascii_digit()) => (find_machine(api, target)?, Some(target.to_owned()), None),
+        2 if parsed.rest[1].chars().all(|c| c.is_ascii_digit()) => {
+            (find_machine(api, target)?, Some(target.to_owned()), None)
+        }
         2 => {
             let alias = find_alias(api, target)?.ok_or_else(|| {
-                ApiError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{target}'"))
+                ApiError::new(
+                    "StateMachineDoesNotExist",
+                    format!("State Machine Does Not Exist: '{target}'"),
+                )
             })?;
             let version = route(&alias);
             (find_machine(api, &version)?, Some(version), Some(target.to_owned()))
@@ -110,7 +131,12 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         format!("{}execution:{}:{}", api.arn_prefix(), machine.name, name)
     };
     if !machine.is_express() {
-        if let Some(existing) = api.engine.store().execution(&execution_arn)?.and_then(|r| ExecutionRecord::from_row(&r)) {
+        if let Some(existing) = api
+            .engine
+            .store()
+            .execution(&execution_arn)?
+            .and_then(|r| ExecutionRecord::from_row(&r))
+        {
             // Starting the same execution again while it runs is idempotent.
             if existing.status == "RUNNING" && existing.input == input {
                 return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(existing.start_ms)}));
@@ -173,9 +199,18 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
 /// Whether (and why not) a finished execution can be redriven.
 fn redrive_status(record: &ExecutionRecord) -> (&'static str, Option<String>) {
     match record.status.as_str() {
-        "RUNNING" => ("NOT_REDRIVABLE", Some("Execution is RUNNING and cannot be redriven".into())),
-        "SUCCEEDED" => ("NOT_REDRIVABLE", Some("Execution is SUCCEEDED and cannot be redriven".into())),
-        _ if record.express => ("NOT_REDRIVABLE", Some("Execution is EXPRESS and cannot be redriven".into())),
+        "RUNNING" => (
+            "NOT_REDRIVABLE",
+            Some("Execution is RUNNING and cannot be redriven".into()),
+        ),
+        "SUCCEEDED" => (
+            "NOT_REDRIVABLE",
+            Some("Execution is SUCCEEDED and cannot be redriven".into()),
+        ),
+        _ if record.express => (
+            "NOT_REDRIVABLE",
+            Some("Execution is EXPRESS and cannot be redriven".into()),
+        ),
         _ => ("REDRIVABLE", None),
     }
 }
@@ -252,11 +287,7 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     let machine = match (request.opt_str("stateMachineArn")?, request.opt_str("mapRunArn")?) {
         (Some(arn), _) => arn.to_owned(),
         (None, Some(map_run)) => return crate::map_runs::list_executions(api, map_run, request),
-        (None, None) => {
-            return Err(ApiError::validation(
-                "Must provide a StateMachine ARN or MapRun ARN",
-            ))
-        }
+        (None, None) => return Err(ApiError::validation("Must provide a StateMachine ARN or MapRun ARN")),
     };
     let parsed = parse_arn(&machine)?;
     if parsed.kind != "stateMachine" {
@@ -274,9 +305,8 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     }
     // The machine (or version/alias) must exist.
     if parsed.rest.len() == 2 && !parsed.rest[1].chars().all(|c| c.is_ascii_digit()) {
-        find_alias(api, &machine)?.ok_or_else(|| {
-            ApiError::new("ResourceNotFound", "Request references a resource that does not exist.")
-        })?;
+        find_alias(api, &machine)?
+            .ok_or_else(|| ApiError::new("ResourceNotFound", "Request references a resource that does not exist."))?;
     } else {
         let record = find_machine(api, &machine)?;
         if record.is_express() {
@@ -291,7 +321,8 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     let after = match request.opt_str("nextToken")? {
         None => None,
         Some(token) => {
-            let position = decode_token(token, &scope).ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?;
+            let position = decode_token(token, &scope)
+                .ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?;
             // The token holds the page's end as (start ms, position in that ms's rows).
             Some(position)
         }
@@ -311,7 +342,9 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     let page: Vec<_> = rows.iter().skip(skip).take(limit).collect();
     let mut list = Vec::new();
     for row in &page {
-        let Some(r) = ExecutionRecord::from_row(row) else { continue };
+        let Some(r) = ExecutionRecord::from_row(row) else {
+            continue;
+        };
         let mut item = json!({
             "executionArn": r.execution_arn,
             "stateMachineArn": r.state_machine_arn,
@@ -357,7 +390,8 @@ pub(crate) fn history(api: &Api, request: &Request) -> ApiResult<Value> {
     let after = match request.opt_str("nextToken")? {
         None => None,
         Some(token) => Some(
-            decode_token(token, &scope).ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))? as u64,
+            decode_token(token, &scope)
+                .ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))? as u64,
         ),
     };
     let rows = api.engine.store().events(arn, after, reverse, limit + 1)?;
@@ -385,7 +419,9 @@ fn strip_data(event: &mut Value) {
         if !key.ends_with("EventDetails") {
             continue;
         }
-        let Some(details) = details.as_object_mut() else { continue };
+        let Some(details) = details.as_object_mut() else {
+            continue;
+        };
         for field in ["input", "output", "parameters"] {
             if details.remove(field).is_some() {
                 details.insert(format!("{field}Details"), json!({"included": false}));

@@ -21,6 +21,7 @@ pub mod error;
 mod executions;
 mod machines;
 mod map_runs;
+mod references;
 mod request;
 pub mod sfn_tasks;
 mod tags;
@@ -130,11 +131,7 @@ async fn handle(State(api): State<Arc<Api>>, headers: HeaderMap, body: Bytes) ->
         Err(e) => Err(e),
     };
     match result {
-        Ok(value) => (
-            [("content-type", "application/x-amz-json-1.0")],
-            value.to_string(),
-        )
-            .into_response(),
+        Ok(value) => ([("content-type", "application/x-amz-json-1.0")], value.to_string()).into_response(),
         Err(error) => error.into_response(),
     }
 }

@@ -98,7 +98,10 @@ impl AliasRecord {
 }
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new("StateMachineDoesNotExist", format!("State Machine Does Not Exist: '{arn}'"))
+    ApiError::new(
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(resource: &Resource) -> ApiResult<T> {
@@ -139,6 +142,12 @@ fn machine_type(request: &Request) -> ApiResult<(String, MachineType)> {
 /// Validate a definition as CreateStateMachine does, with AWS's `InvalidDefinition` text.
 pub(crate) fn load_definition(text: &str, machine_type: MachineType) -> ApiResult<StateMachine> {
     asl::loader::load_json(text, machine_type).map_err(|diagnostics| {
+        if let Some(label) = diagnostics
+            .iter()
+            .find(|d| d.code == asl::loader::codes::INVALID_LABEL_NAME)
+        {
+            return label_error(&label.message, text);
+        }
         let errors: Vec<String> = diagnostics
             .iter()
             .filter(|d| d.severity == asl::loader::Severity::Error)
@@ -155,6 +164,20 @@ pub(crate) fn load_definition(text: &str, machine_type: MachineType) -> ApiResul
             format!("Invalid State Machine Definition: '{}'", errors.join(", ")),
         )
     })
+}
+
+/// The `InvalidDefinition` error for a bad Map `Label`. This is the recorded AWS response
+/// (map-run-api cases `test_map_state_label_*`), byte for byte: a Python exception rendering,
+/// `Error=ValueError Args=[<repr of the message>] in definition '<definition as sent>'.`,
+/// unlike every other definition error.
+fn label_error(message: &str, definition: &str) -> ApiError {
+    ApiError::new(
+        "InvalidDefinition",
+        format!(
+            "Error=ValueError Args=[{}] in definition '{definition}'.",
+            asl::loader::python_repr(message)
+        ),
+    )
 }
 
 fn logging_configuration(request: &Request) -> ApiResult<Value> {
@@ -180,9 +203,14 @@ fn logging_configuration(request: &Request) -> ApiResult<Value> {
     out.insert("level".into(), level.into());
     out.insert(
         "includeExecutionData".into(),
-        config.get("includeExecutionData").cloned().unwrap_or(Value::Bool(false)),
+        config
+            .get("includeExecutionData")
+            .cloned()
+            .unwrap_or(Value::Bool(false)),
     );
-    if let Some(d) = config.get("destinations").filter(|_| destinations > 0) {
+    // The destinations are echoed as given, an empty list included (recorded:
+    // logging test_incomplete_logging_configuration).
+    if let Some(d) = config.get("destinations") {
         out.insert("destinations".into(), d.clone());
     }
     Ok(Value::Object(out))
@@ -313,10 +341,18 @@ fn describe_record(record: &MachineRecord) -> Value {
     if let Some(d) = &record.description {
         out["description"] = d.clone().into();
     }
-    if let Some(e) = &record.encryption_configuration {
-        out["encryptionConfiguration"] = e.clone();
+    out["encryptionConfiguration"] = encryption(record.encryption_configuration.as_ref());
+    if let Some(references) = crate::references::variable_references(&record.definition) {
+        out["variableReferences"] = references;
     }
     out
+}
+
+/// A machine's encryption settings: as given, or AWS's default. AWS has answered with the
+/// default since it added customer managed keys (July 2024); recordings made before that
+/// show no `encryptionConfiguration` at all.
+fn encryption(configured: Option<&Value>) -> Value {
+    configured.cloned().unwrap_or_else(|| json!({"type": "AWS_OWNED_KEY"}))
 }
 
 pub(crate) fn describe(api: &Api, request: &Request) -> ApiResult<Value> {
@@ -328,7 +364,11 @@ pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<
     let arn = request.str("executionArn")?;
     let record = crate::executions::find(api, arn)?;
     let machine_arn = record.version_arn.as_deref().unwrap_or(&record.state_machine_arn);
-    let definition = api.engine.store().definition(&record.definition_hash)?.unwrap_or_default();
+    let definition = api
+        .engine
+        .store()
+        .definition(&record.definition_hash)?
+        .unwrap_or_default();
     let current = find_machine(api, machine_arn).ok();
     let mut out = json!({
         "stateMachineArn": machine_arn,
@@ -339,7 +379,14 @@ pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<
         "loggingConfiguration": current.as_ref().map_or(json!({"level": "OFF", "includeExecutionData": false}), |c| c.logging_configuration.clone()),
         "tracingConfiguration": current.as_ref().map_or(json!({"enabled": false}), |c| c.tracing_configuration.clone()),
     });
-    if let Some(revision) = current.and_then(|c| c.revision_id).filter(|_| record.version_arn.is_none()) {
+    out["encryptionConfiguration"] = encryption(current.as_ref().and_then(|c| c.encryption_configuration.as_ref()));
+    if let Some(references) = crate::references::variable_references(&definition) {
+        out["variableReferences"] = references;
+    }
+    // `current` is the version the execution ran when it ran one, so its revision is the
+    // one reported (recorded: versioning
+    // test_describe_state_machine_for_execution_of_version_with_revision).
+    if let Some(revision) = current.and_then(|c| c.revision_id) {
         out["revisionId"] = revision.into();
     }
     Ok(out)
@@ -348,8 +395,13 @@ pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<
 pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineArn")?;
     let parsed = parse_arn(arn)?;
-    if parsed.kind != "stateMachine" || parsed.rest.len() != 1 {
+    if parsed.kind != "stateMachine" {
         return Err(ApiError::invalid_arn(arn));
+    }
+    // A version (or alias) ARN is well formed but names no state machine that can be updated:
+    // AWS answers StateMachineDoesNotExist (recorded: versioning test_update_state_machine).
+    if parsed.rest.len() != 1 {
+        return Err(does_not_exist(arn));
     }
     let mut record = find_machine(api, arn)?;
     let definition = request.opt_str("definition")?;
@@ -359,7 +411,12 @@ pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
         None => None,
     };
     let publish = request.bool("publish")?.unwrap_or(false);
-    if definition.is_none() && role.is_none() && logging.is_none() && request.get("tracingConfiguration").is_none() && !publish {
+    if definition.is_none()
+        && role.is_none()
+        && logging.is_none()
+        && request.get("tracingConfiguration").is_none()
+        && !publish
+    {
         return Err(ApiError::new(
             "MissingRequiredParameter",
             "Either the definition, the role ARN, the LoggingConfiguration, the EncryptionConfiguration or the TracingConfiguration must be specified",
@@ -396,7 +453,10 @@ pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
     if let Some(tracing) = request.get("tracingConfiguration") {
         record.tracing_configuration = tracing.clone();
     }
-    if changed || record.revision_id.is_none() && publish {
+    // A revision id exists only once an update has changed something: publishing an
+    // unchanged machine creates no revision, and the response then carries no revisionId
+    // (recorded: versioning test_empty_revision_with_publish_*).
+    if changed {
         record.revision_id = Some(uuid::Uuid::new_v4().to_string());
     }
     let now = now_ms();
@@ -580,7 +640,10 @@ pub(crate) async fn delete_version(api: &Api, request: &Request) -> ApiResult<Va
             ),
         ));
     }
-    api.engine.store().commit(vec![Write::DeleteResource(arn.to_owned())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::DeleteResource(arn.to_owned())])
+        .await?;
     Ok(json!({}))
 }
 
@@ -595,13 +658,17 @@ fn aliases(api: &Api, machine_arn: &str) -> ApiResult<Vec<AliasRecord>> {
 
 /// Check a routing configuration as AWS does; returns it typed.
 fn routing(api: &Api, machine_arn: &str, value: Option<&Value>) -> ApiResult<Vec<Route>> {
-    let items = value.and_then(Value::as_array).ok_or_else(|| ApiError::missing("routingConfiguration"))?;
+    let items = value
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::missing("routingConfiguration"))?;
     let mut routes = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let version = item
             .get("stateMachineVersionArn")
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::missing(&format!("routingConfiguration.{}.member.stateMachineVersionArn", i + 1)))?;
+            .ok_or_else(|| {
+                ApiError::missing(&format!("routingConfiguration.{}.member.stateMachineVersionArn", i + 1))
+            })?;
         let weight = item.get("weight").and_then(Value::as_i64).unwrap_or(-1);
         if weight > 100 {
             return Err(ApiError::constraint(
@@ -640,7 +707,11 @@ fn routing(api: &Api, machine_arn: &str, value: Option<&Value>) -> ApiResult<Vec
         ));
     }
     let received = format!("[{}]", arns.join(", "));
-    if arns.iter().any(|a| a.rsplit_once(':').map(|(m, n)| m != machine_arn || n.parse::<u64>().is_err()).unwrap_or(true)) {
+    if arns.iter().any(|a| {
+        a.rsplit_once(':')
+            .map(|(m, n)| m != machine_arn || n.parse::<u64>().is_err())
+            .unwrap_or(true)
+    }) {
         return Err(ApiError::validation(format!(
             "Routing configuration must contain state machine version ARNs. Received: {received}"
         )));
@@ -704,7 +775,10 @@ pub(crate) async fn create_alias(api: &Api, request: &Request) -> ApiResult<Valu
         creation_ms: now,
         update_ms: None,
     };
-    api.engine.store().commit(vec![Write::PutResource(alias.resource())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::PutResource(alias.resource())])
+        .await?;
     Ok(json!({"stateMachineAliasArn": arn, "creationDate": timestamp(now)}))
 }
 
@@ -743,14 +817,20 @@ pub(crate) async fn update_alias(api: &Api, request: &Request) -> ApiResult<Valu
     }
     let now = now_ms();
     alias.update_ms = Some(now);
-    api.engine.store().commit(vec![Write::PutResource(alias.resource())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::PutResource(alias.resource())])
+        .await?;
     Ok(json!({"updateDate": timestamp(now)}))
 }
 
 pub(crate) async fn delete_alias(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineAliasArn")?;
     parse_arn(arn)?;
-    api.engine.store().commit(vec![Write::DeleteResource(arn.to_owned())]).await?;
+    api.engine
+        .store()
+        .commit(vec![Write::DeleteResource(arn.to_owned())])
+        .await?;
     Ok(json!({}))
 }
 

@@ -31,7 +31,10 @@ fn runs_of(api: &Api, execution: &str, machine: &str) -> ApiResult<Vec<MapRun>> 
         match kind {
             "MapStateStarted" => length = event["mapStateStartedEventDetails"]["length"].as_u64().unwrap_or(0),
             "MapRunStarted" => runs.push(MapRun {
-                arn: event["mapRunStartedEventDetails"]["mapRunArn"].as_str().unwrap_or_default().to_owned(),
+                arn: event["mapRunStartedEventDetails"]["mapRunArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
                 execution: execution.to_owned(),
                 machine: machine.to_owned(),
                 start: event["timestamp"].clone(),
@@ -131,7 +134,11 @@ pub(crate) fn update(api: &Api, request: &Request) -> ApiResult<Value> {
     let run = find(api, request.str("mapRunArn")?)?;
     if let Some(n) = request.i64("maxConcurrency")? {
         if n < 0 {
-            return Err(ApiError::constraint(&format!("'{n}'"), "maxConcurrency", "Member must have value greater than or equal to 0"));
+            return Err(ApiError::constraint(
+                &format!("'{n}'"),
+                "maxConcurrency",
+                "Member must have value greater than or equal to 0",
+            ));
         }
     }
     if run.status != "RUNNING" {

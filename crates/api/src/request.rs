@@ -15,7 +15,10 @@ impl Request {
         }
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(Request(map)),
-            _ => Err(ApiError::new("SerializationException", "Start of structure or map found where not expected")),
+            _ => Err(ApiError::new(
+                "SerializationException",
+                "Start of structure or map found where not expected",
+            )),
         }
     }
 
@@ -31,7 +34,10 @@ impl Request {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(ApiError::new("SerializationException", format!("Expected a string for '{key}'"))),
+            Some(_) => Err(ApiError::new(
+                "SerializationException",
+                format!("Expected a string for '{key}'"),
+            )),
         }
     }
 
@@ -39,7 +45,10 @@ impl Request {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(ApiError::new("SerializationException", format!("Expected a boolean for '{key}'"))),
+            Some(_) => Err(ApiError::new(
+                "SerializationException",
+                format!("Expected a boolean for '{key}'"),
+            )),
         }
     }
 
@@ -114,7 +123,9 @@ pub(crate) fn page<T: Clone>(items: &[T], request: &Request, scope: &str) -> Api
     let limit = request.max_results()?;
     let start = match request.opt_str("nextToken")? {
         None => 0,
-        Some(token) => decode_token(token, scope).ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?,
+        Some(token) => {
+            decode_token(token, scope).ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?
+        }
     };
     let end = (start + limit).min(items.len());
     let slice = items.get(start..end).unwrap_or_default().to_vec();

@@ -38,12 +38,28 @@ fn recase(value: &Value, upper: bool) -> Value {
                         Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
                         None => String::new(),
                     };
-                    (key, recase(v, upper))
+                    let value = match v {
+                        Value::Number(seconds) if upper && key.ends_with("Date") => iso_date(seconds),
+                        _ => recase(v, upper),
+                    };
+                    (key, value)
                 })
                 .collect::<Map<_, _>>(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(|v| recase(v, upper)).collect()),
         other => other.clone(),
+    }
+}
+
+/// An API timestamp (epoch seconds) as the SDK integration renders a date in a task's result:
+/// ISO 8601 in UTC with milliseconds. The API's JSON carries dates as numbers, but a state's
+/// result is what AWS's Java SDK serializes, which writes `Instant`s as text (recorded:
+/// aws-sdk `test_sfn_start_execution`, `StartDate`).
+fn iso_date(seconds: &serde_json::Number) -> Value {
+    let millis = seconds.as_f64().map_or(0, |s| (s * 1000.0).round() as i64);
+    match jiff::Timestamp::from_millisecond(millis) {
+        Ok(t) => Value::String(t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+        Err(_) => Value::Number(seconds.clone()),
     }
 }
 
@@ -59,9 +75,15 @@ impl Integration for SfnTasks {
                 .upgrade()
                 .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))?;
             let mut chars = action.chars();
-            let operation = chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default();
+            let operation = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default();
             let Value::Object(params) = recase(&request.parameters, false) else {
-                return Err(Failure::new("Sfn.ValidationException", "The parameters must be an object"));
+                return Err(Failure::new(
+                    "Sfn.ValidationException",
+                    "The parameters must be an object",
+                ));
             };
             match api.call(&operation, Request(params)).await {
                 Ok(result) => Ok(recase(&result, true)),

@@ -16,7 +16,9 @@ fn not_found(arn: &str) -> ApiError {
 
 /// Read a `tags` list (`[{"key", "value"}]`) into an ordered map.
 fn read_tags(tags: &Value, into: &mut Map<String, Value>) -> ApiResult<()> {
-    let list = tags.as_array().ok_or_else(|| ApiError::validation("tags must be a list"))?;
+    let list = tags
+        .as_array()
+        .ok_or_else(|| ApiError::validation("tags must be a list"))?;
     for (i, tag) in list.iter().enumerate() {
         let key = tag
             .get("key")
@@ -33,7 +35,10 @@ fn read_tags(tags: &Value, into: &mut Map<String, Value>) -> ApiResult<()> {
         into.insert(key.to_owned(), value.into());
     }
     if into.len() > MAX_TAGS {
-        return Err(ApiError::new("TooManyTags", "Too many tags: a resource can have at most 50 tags"));
+        return Err(ApiError::new(
+            "TooManyTags",
+            "Too many tags: a resource can have at most 50 tags",
+        ));
     }
     Ok(())
 }
@@ -64,7 +69,10 @@ pub(crate) async fn tag(api: &Api, request: &Request) -> ApiResult<Value> {
     read_tags(request.get("tags").ok_or_else(|| ApiError::missing("tags"))?, &mut tags)?;
     api.engine
         .store()
-        .commit(vec![Write::PutTags(arn.to_owned(), Some(Value::Object(tags).to_string()))])
+        .commit(vec![Write::PutTags(
+            arn.to_owned(),
+            Some(Value::Object(tags).to_string()),
+        )])
         .await?;
     Ok(json!({}))
 }
@@ -72,7 +80,10 @@ pub(crate) async fn tag(api: &Api, request: &Request) -> ApiResult<Value> {
 pub(crate) async fn untag(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("resourceArn")?;
     let mut tags = current(api, arn)?;
-    let keys = request.get("tagKeys").and_then(Value::as_array).ok_or_else(|| ApiError::missing("tagKeys"))?;
+    let keys = request
+        .get("tagKeys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::missing("tagKeys"))?;
     for key in keys {
         if let Some(k) = key.as_str() {
             tags.remove(k);
@@ -80,7 +91,10 @@ pub(crate) async fn untag(api: &Api, request: &Request) -> ApiResult<Value> {
     }
     api.engine
         .store()
-        .commit(vec![Write::PutTags(arn.to_owned(), Some(Value::Object(tags).to_string()))])
+        .commit(vec![Write::PutTags(
+            arn.to_owned(),
+            Some(Value::Object(tags).to_string()),
+        )])
         .await?;
     Ok(json!({}))
 }

@@ -162,7 +162,14 @@ pub trait Observer {
 pub trait TokenHub {
     /// Wait for the token's answer. With a heartbeat interval, fail with
     /// `States.HeartbeatTimeout` when no heartbeat comes in time.
-    fn wait_token<'a>(&'a self, token: &'a str, heartbeat_seconds: Option<u64>) -> LocalFuture<'a, Result<Value, Failure>>;
+    fn wait_token<'a>(
+        &'a self,
+        token: &'a str,
+        heartbeat_seconds: Option<u64>,
+    ) -> LocalFuture<'a, Result<Value, Failure>>;
+    /// Whether the activity exists. A definition may name an activity that is deleted
+    /// later; the Task state then fails before scheduling anything.
+    fn activity_exists(&self, activity_arn: &str) -> bool;
     /// Queue an activity task; resolves with the worker's name once a worker takes it.
     fn schedule_activity<'a>(
         &'a self,
@@ -581,7 +588,14 @@ impl<'a> Run<'a> {
                         self.checkpoint(state, &input, &frame, None).await;
                     }
                     *self.current.borrow_mut() = Some((index, input.clone()));
-                    *self.root_vars.borrow_mut() = Some(frame.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+                    *self.root_vars.borrow_mut() = Some(
+                        frame
+                            .vars
+                            .borrow()
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    );
                 }
                 let completed = self.run_state(state, input, &frame).await?;
                 match completed.transition {
@@ -605,7 +619,12 @@ impl<'a> Run<'a> {
         let checkpoint = Checkpoint {
             state: state.name.clone(),
             input: input.clone(),
-            variables: frame.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            variables: frame
+                .vars
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             events: count,
             chain,
             rng: self.rng.get(),
@@ -1246,6 +1265,14 @@ impl<'a> Run<'a> {
         let token = token.unwrap_or_default();
         let invocation: LocalFuture<'_, Result<Value, Failure>> = match pattern {
             Pattern::Activity(tokens) => {
+                if !tokens.activity_exists(&task.resource) {
+                    // Recorded (activities test_activity_task_on_deleted): a States.Runtime
+                    // failure of the state, with no ActivityScheduled event.
+                    return Err(located(Failure::new(
+                        names::RUNTIME,
+                        format!("The activity {} does not exist.", task.resource),
+                    )));
+                }
                 self.emit(record, || EventKind::ActivityScheduled {
                     resource: task.resource.clone(),
                     input: parameters.clone(),
@@ -1335,7 +1362,11 @@ impl<'a> Run<'a> {
                 let cause = failure.cause.clone();
                 self.emit(record, || match (activity, timed_out) {
                     (true, _) => EventKind::ActivityEnded {
-                        event: if timed_out { "ActivityTimedOut" } else { "ActivityFailed" },
+                        event: if timed_out {
+                            "ActivityTimedOut"
+                        } else {
+                            "ActivityFailed"
+                        },
                         error,
                         cause,
                     },

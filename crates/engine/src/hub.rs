@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use asl::errors::{names, Failure};
 use serde_json::{json, Value};
-use store::{Store, Write};
+use store::{Kind, Store, Write};
 use tokio::sync::{oneshot, Notify};
 
 use crate::execution::{LocalFuture, TokenHub};
@@ -28,7 +28,10 @@ pub struct ActivityTask {
 #[derive(Clone, Debug)]
 pub enum Answer {
     Success(Value),
-    Failure { error: Option<String>, cause: Option<String> },
+    Failure {
+        error: Option<String>,
+        cause: Option<String>,
+    },
 }
 
 impl Answer {
@@ -198,9 +201,19 @@ impl Drop for WaiterGuard<'_> {
 }
 
 impl TokenHub for Hub {
-    fn wait_token<'a>(&'a self, token: &'a str, heartbeat_seconds: Option<u64>) -> LocalFuture<'a, Result<Value, Failure>> {
+    fn wait_token<'a>(
+        &'a self,
+        token: &'a str,
+        heartbeat_seconds: Option<u64>,
+    ) -> LocalFuture<'a, Result<Value, Failure>> {
         Box::pin(async move {
-            let stored = |hub: &Hub| hub.store.task_response(token).ok().flatten().map(|t| Answer::from_text(&t));
+            let stored = |hub: &Hub| {
+                hub.store
+                    .task_response(token)
+                    .ok()
+                    .flatten()
+                    .map(|t| Answer::from_text(&t))
+            };
             if let Some(answer) = stored(self) {
                 return answer.into_result();
             }
@@ -221,7 +234,9 @@ impl TokenHub for Hub {
             loop {
                 let beat = async {
                     match heartbeat_seconds {
-                        Some(s) => tokio::time::timeout(Duration::from_secs(s), heartbeat.notified()).await.is_ok(),
+                        Some(s) => tokio::time::timeout(Duration::from_secs(s), heartbeat.notified())
+                            .await
+                            .is_ok(),
                         None => std::future::pending().await,
                     }
                 };
@@ -244,6 +259,15 @@ impl TokenHub for Hub {
                 }
             }
         })
+    }
+
+    fn activity_exists(&self, activity_arn: &str) -> bool {
+        match self.store.resource(activity_arn) {
+            Ok(resource) => resource.is_some_and(|r| r.kind == Kind::Activity),
+            // A store that cannot be read is no proof the activity is gone: schedule the task
+            // and let the store's own failure surface where it is written.
+            Err(_) => true,
+        }
     }
 
     fn schedule_activity<'a>(

@@ -20,7 +20,9 @@ use serde_json::{json, Value};
 use store::{ExecutionRow, Store, Write};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::execution::{self, Checkpoint, Clock, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Stop, SystemClock};
+use crate::execution::{
+    self, Checkpoint, Clock, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Stop, SystemClock,
+};
 use crate::history::Event;
 use crate::hub::Hub;
 
@@ -263,15 +265,21 @@ impl Engine {
         let checkpoints = self.inner.store.checkpoints()?;
         let mut resumed = 0;
         for (arn, body) in checkpoints {
-            let Some(record) = self.inner.store.execution(&arn)?.and_then(|r| ExecutionRecord::from_row(&r)) else {
+            let Some(record) = self
+                .inner
+                .store
+                .execution(&arn)?
+                .and_then(|r| ExecutionRecord::from_row(&r))
+            else {
                 continue;
             };
             let machine = self.machine(&record.definition_hash)?;
             let checkpoint = match body.as_str() {
                 NOT_STARTED => None,
-                _ => Some(serde_json::from_str::<Checkpoint>(&body).map_err(|e| {
-                    store::StoreError::Corrupt(format!("checkpoint of {arn}: {e}"))
-                })?),
+                _ => Some(
+                    serde_json::from_str::<Checkpoint>(&body)
+                        .map_err(|e| store::StoreError::Corrupt(format!("checkpoint of {arn}: {e}")))?,
+                ),
             };
             self.spawn(record, machine, checkpoint);
             resumed += 1;
@@ -298,7 +306,9 @@ impl Engine {
     /// stopped (Developer Guide, "Redriving executions"); returns the redrive time.
     pub async fn redrive(&self, mut record: ExecutionRecord) -> Result<i64, EngineError> {
         let Some(mut point) = record.redrive_point.take() else {
-            return Err(EngineError::NotRedrivable("Execution has no state to redrive from".into()));
+            return Err(EngineError::NotRedrivable(
+                "Execution has no state to redrive from".into(),
+            ));
         };
         let now = SystemClock.now_ms();
         if now - record.stop_ms.unwrap_or(now) > REDRIVE_WINDOW_MS {

@@ -143,9 +143,9 @@ impl Future for Commit {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
         match &mut self.0 {
-            CommitState::Pending(receiver) => {
-                Pin::new(receiver).poll(cx).map(|r| r.unwrap_or(Err(StoreError::Closed)))
-            }
+            CommitState::Pending(receiver) => Pin::new(receiver)
+                .poll(cx)
+                .map(|r| r.unwrap_or(Err(StoreError::Closed))),
             CommitState::Failed(error) => Poll::Ready(Err(error.take().unwrap_or(StoreError::Closed))),
         }
     }

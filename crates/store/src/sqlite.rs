@@ -157,7 +157,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> 
             .execute(params![r.arn, r.kind.as_str(), r.parent, r.body])?;
         }
         Write::DeleteResource(arn) => {
-            tx.prepare_cached("DELETE FROM resources WHERE arn = ?1")?.execute([arn])?;
+            tx.prepare_cached("DELETE FROM resources WHERE arn = ?1")?
+                .execute([arn])?;
             tx.prepare_cached("DELETE FROM tags WHERE arn = ?1")?.execute([arn])?;
         }
         Write::PutTags(arn, Some(body)) => {
@@ -176,10 +177,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> 
                 "INSERT OR REPLACE INTO executions (arn, machine, version, alias, status, start_ms, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![e.arn, e.machine, e.version, e.alias, e.status, e.start_ms, e.body])?;
+            .execute(params![
+                e.arn, e.machine, e.version, e.alias, e.status, e.start_ms, e.body
+            ])?;
         }
         Write::AppendEvents { execution, events } => {
-            let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO events (execution, id, body) VALUES (?1, ?2, ?3)")?;
+            let mut insert =
+                tx.prepare_cached("INSERT OR REPLACE INTO events (execution, id, body) VALUES (?1, ?2, ?3)")?;
             for (id, body) in events {
                 insert.execute(params![execution, *id as i64, body])?;
             }
@@ -190,8 +194,10 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> 
                     .execute([execution, body])?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM checkpoints WHERE execution = ?1")?.execute([execution])?;
-                tx.prepare_cached("DELETE FROM task_responses WHERE execution = ?1")?.execute([execution])?;
+                tx.prepare_cached("DELETE FROM checkpoints WHERE execution = ?1")?
+                    .execute([execution])?;
+                tx.prepare_cached("DELETE FROM task_responses WHERE execution = ?1")?
+                    .execute([execution])?;
             }
         },
         Write::PutTaskResponse {
@@ -318,7 +324,14 @@ impl Store for Sqlite {
         self.read(|c| {
             c.prepare_cached(&sql)?
                 .query_map(
-                    params![query.machine, query.status, after_ms, after_arn, first_page, query.limit as i64],
+                    params![
+                        query.machine,
+                        query.status,
+                        after_ms,
+                        after_arn,
+                        first_page,
+                        query.limit as i64
+                    ],
                     execution_from,
                 )?
                 .collect()
@@ -367,7 +380,10 @@ mod tests {
     use super::*;
 
     fn block<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 
     fn execution(arn: &str, start_ms: i64, status: &str) -> ExecutionRow {

@@ -72,9 +72,15 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
             max_payload_bytes: args.max_payload_bytes,
         },
     );
-    engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(integrations::Unconfigured))));
+    engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(
+        &api,
+        Arc::new(integrations::Unconfigured),
+    )));
     let resumed = engine.resume_all()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let address: SocketAddr = format!("{}:{}", args.host, args.port)
             .parse()
