@@ -363,15 +363,18 @@ pub(crate) fn describe(api: &Api, request: &Request) -> ApiResult<Value> {
 pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("executionArn")?;
     let record = crate::executions::find(api, arn)?;
-    let machine_arn = record.version_arn.as_deref().unwrap_or(&record.state_machine_arn);
+    // The settings come from the version the execution ran, if it ran one; the ARN shown is
+    // the state machine's own even then (recorded: versioning
+    // test_describe_state_machine_for_execution_of_version shows no `:<version>` suffix).
+    let ran = record.version_arn.as_deref().unwrap_or(&record.state_machine_arn);
     let definition = api
         .engine
         .store()
         .definition(&record.definition_hash)?
         .unwrap_or_default();
-    let current = find_machine(api, machine_arn).ok();
+    let current = find_machine(api, ran).ok();
     let mut out = json!({
-        "stateMachineArn": machine_arn,
+        "stateMachineArn": record.state_machine_arn,
         "name": record.state_machine_name,
         "definition": definition,
         "roleArn": record.role_arn,
@@ -606,7 +609,7 @@ pub(crate) fn list_versions(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineArn")?;
     find_machine(api, arn)?;
     let mut all = versions(api, arn)?;
-    all.sort_by(|a, b| b.version.cmp(&a.version));
+    all.sort_by_key(|v| std::cmp::Reverse(v.version));
     let (items, next) = page(&all, request, &format!("versions|{arn}"))?;
     let list: Vec<Value> = items
         .iter()

@@ -106,3 +106,18 @@ impl Integration for SfnTasks {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn result_dates_become_iso_text() {
+        let result = recase(&json!({"executionArn": "x", "startDate": 1700000000.5}), true);
+        assert_eq!(
+            result,
+            json!({"ExecutionArn": "x", "StartDate": "2023-11-14T22:13:20.500Z"})
+        );
+    }
+}

@@ -35,12 +35,15 @@ async fn create(api: &Api, extra: Value) -> Value {
 async fn publishing_an_unchanged_machine_creates_no_revision() {
     // Recorded: versioning test_empty_revision_with_publish_and_no_publish_on_creation.
     let api = api();
-    let arn = create(&api, json!({}))["stateMachineArn"].clone();
+    let arn = create(&api, json!({})).await["stateMachineArn"].clone();
     let update = json!({"stateMachineArn": arn, "definition": PASS, "publish": true});
     for _ in 0..2 {
         let out = call(&api, "UpdateStateMachine", update.clone()).await.expect("updated");
         assert!(out.get("revisionId").is_none(), "{out}");
-        assert_eq!(out["stateMachineVersionArn"], json!(format!("{}:1", arn.as_str().unwrap_or_default())));
+        assert_eq!(
+            out["stateMachineVersionArn"],
+            json!(format!("{}:1", arn.as_str().unwrap_or_default()))
+        );
     }
     let changed = json!({"stateMachineArn": arn, "definition": PASS_R2, "publish": true});
     let out = call(&api, "UpdateStateMachine", changed).await.expect("updated");
@@ -51,14 +54,21 @@ async fn publishing_an_unchanged_machine_creates_no_revision() {
 async fn a_version_arn_cannot_be_updated() {
     // Recorded: versioning test_update_state_machine.
     let api = api();
-    let version = create(&api, json!({"publish": true}))["stateMachineVersionArn"].clone();
-    let error = call(&api, "UpdateStateMachine", json!({"stateMachineArn": version, "definition": PASS_R2}))
-        .await
-        .expect_err("refused");
+    let version = create(&api, json!({"publish": true})).await["stateMachineVersionArn"].clone();
+    let error = call(
+        &api,
+        "UpdateStateMachine",
+        json!({"stateMachineArn": version, "definition": PASS_R2}),
+    )
+    .await
+    .expect_err("refused");
     assert_eq!(error.code, "StateMachineDoesNotExist");
     assert_eq!(
         error.message,
-        format!("State Machine Does Not Exist: '{}'", version.as_str().unwrap_or_default())
+        format!(
+            "State Machine Does Not Exist: '{}'",
+            version.as_str().unwrap_or_default()
+        )
     );
 }
 
@@ -114,4 +124,61 @@ async fn a_bad_token_is_reported_before_bad_output() {
     let request = json!({"taskToken": "NoSuchTaskToken", "output": "not json"});
     let error = call(&api, "SendTaskSuccess", request).await.expect_err("refused");
     assert_eq!(error.code, "InvalidToken");
+}
+
+#[tokio::test]
+async fn an_execution_of_a_version_is_described_with_the_machine_arn_and_the_version_revision() {
+    // Recorded: versioning test_describe_state_machine_for_execution_of_version_with_revision.
+    let api = api();
+    let arn = create(&api, json!({})).await["stateMachineArn"].clone();
+    let update = json!({"stateMachineArn": arn, "definition": PASS_R2, "publish": true});
+    let updated = call(&api, "UpdateStateMachine", update).await.expect("updated");
+    let start = json!({"stateMachineArn": updated["stateMachineVersionArn"]});
+    let started = call(&api, "StartExecution", start).await.expect("started");
+    let request = json!({"executionArn": started["executionArn"]});
+    let out = call(&api, "DescribeStateMachineForExecution", request)
+        .await
+        .expect("described");
+    assert_eq!(out["stateMachineArn"], arn);
+    assert_eq!(out["revisionId"], updated["revisionId"]);
+    assert_eq!(out["definition"], json!(PASS_R2));
+}
+
+#[tokio::test]
+async fn a_task_on_a_deleted_activity_fails_with_a_runtime_error() {
+    // Recorded: activities test_activity_task_on_deleted.
+    let api = api();
+    let activity = call(&api, "CreateActivity", json!({"name": "a"}))
+        .await
+        .expect("created")["activityArn"]
+        .clone();
+    let activity_arn = activity.as_str().unwrap_or_default().to_owned();
+    call(&api, "DeleteActivity", json!({"activityArn": activity}))
+        .await
+        .expect("deleted");
+    let definition =
+        json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": activity_arn, "End": true}}}).to_string();
+    let arn = create(&api, json!({"definition": definition})).await["stateMachineArn"].clone();
+    let started = call(&api, "StartExecution", json!({"stateMachineArn": arn}))
+        .await
+        .expect("started");
+    let describe = json!({"executionArn": started["executionArn"]});
+    let mut out = json!({});
+    for _ in 0..100 {
+        out = call(&api, "DescribeExecution", describe.clone())
+            .await
+            .expect("described");
+        if out["status"] != "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(out["status"], "FAILED");
+    assert_eq!(out["error"], "States.Runtime");
+    assert_eq!(
+        out["cause"],
+        json!(format!(
+            "An error occurred while executing the state 'T' (entered at the event id #2). The activity {activity_arn} does not exist."
+        ))
+    );
 }

@@ -10,7 +10,7 @@ pub fn encode(execution_arn: &str, entered_event: u64, attempt: u64) -> String {
 
 /// The execution ARN a token belongs to, or `None` if it is not a token of ours.
 pub fn execution_of(token: &str) -> Option<String> {
-    if token.len() % 2 != 0 || token.len() > 2048 {
+    if !token.len().is_multiple_of(2) || token.len() > 2048 {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..token.len())

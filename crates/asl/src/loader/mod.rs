@@ -128,9 +128,10 @@ pub fn python_repr(text: &str) -> String {
 }
 
 /// The Unicode format characters (category Cf) that turn up in text: soft hyphen, the
-/// zero-width and direction marks, invisible operators and the byte-order mark.
+/// zero-width and direction marks, invisible operators, the byte-order mark and the tag
+/// characters.
 fn is_format_char(c: char) -> bool {
-    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
 }
 
 /// A state machine's type, which decides some of what its definition may use.
