@@ -140,6 +140,9 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
 pub(crate) async fn send_success(api: &Api, request: &Request) -> ApiResult<Value> {
     let token = request.str("taskToken")?;
     let output = request.str("output")?;
+    // The token is checked before the output (recorded: aws-sdk
+    // test_sfn_send_task_outcome_with_no_such_token answers InvalidToken for a bad token
+    // with output that is not JSON).
     let execution = token_execution(api, token)?;
     let value: Value = serde_json::from_str(output)
         .map_err(|_| ApiError::new("InvalidOutput", format!("Invalid Output: '{output}'")))?;

@@ -21,6 +21,7 @@ pub mod error;
 mod executions;
 mod machines;
 mod map_runs;
+mod references;
 mod request;
 pub mod sfn_tasks;
 mod tags;

@@ -141,7 +141,15 @@ fn machine_type(request: &Request) -> ApiResult<(String, MachineType)> {
 
 /// Validate a definition as CreateStateMachine does, with AWS's `InvalidDefinition` text.
 pub(crate) fn load_definition(text: &str, machine_type: MachineType) -> ApiResult<StateMachine> {
-    asl::loader::load_json(text, machine_type).map_err(|diagnostics| invalid_definition(&diagnostics))
+    asl::loader::load_json(text, machine_type).map_err(|diagnostics| {
+        if let Some(label) = diagnostics
+            .iter()
+            .find(|d| d.code == asl::loader::codes::INVALID_LABEL_NAME)
+        {
+            return label_error(&label.message, text);
+        }
+        invalid_definition(&diagnostics)
+    })
 }
 
 /// AWS's `InvalidDefinition` error, listing the errors among the diagnostics.
@@ -160,6 +168,20 @@ pub(crate) fn invalid_definition(diagnostics: &[asl::loader::Diagnostic]) -> Api
     ApiError::new(
         "InvalidDefinition",
         format!("Invalid State Machine Definition: '{}'", errors.join(", ")),
+    )
+}
+
+/// The `InvalidDefinition` error for a bad Map `Label`. This is the recorded AWS response
+/// (map-run-api cases `test_map_state_label_*`), byte for byte: a Python exception rendering,
+/// `Error=ValueError Args=[<repr of the message>] in definition '<definition as sent>'.`,
+/// unlike every other definition error.
+fn label_error(message: &str, definition: &str) -> ApiError {
+    ApiError::new(
+        "InvalidDefinition",
+        format!(
+            "Error=ValueError Args=[{}] in definition '{definition}'.",
+            asl::loader::python_repr(message)
+        ),
     )
 }
 
@@ -191,7 +213,9 @@ fn logging_configuration(request: &Request) -> ApiResult<Value> {
             .cloned()
             .unwrap_or(Value::Bool(false)),
     );
-    if let Some(d) = config.get("destinations").filter(|_| destinations > 0) {
+    // The destinations are echoed as given, an empty list included (recorded:
+    // logging test_incomplete_logging_configuration).
+    if let Some(d) = config.get("destinations") {
         out.insert("destinations".into(), d.clone());
     }
     Ok(Value::Object(out))
@@ -322,10 +346,18 @@ fn describe_record(record: &MachineRecord) -> Value {
     if let Some(d) = &record.description {
         out["description"] = d.clone().into();
     }
-    if let Some(e) = &record.encryption_configuration {
-        out["encryptionConfiguration"] = e.clone();
+    out["encryptionConfiguration"] = encryption(record.encryption_configuration.as_ref());
+    if let Some(references) = crate::references::variable_references(&record.definition) {
+        out["variableReferences"] = references;
     }
     out
+}
+
+/// A machine's encryption settings: as given, or AWS's default. AWS has answered with the
+/// default since it added customer managed keys (July 2024); recordings made before that
+/// show no `encryptionConfiguration` at all.
+fn encryption(configured: Option<&Value>) -> Value {
+    configured.cloned().unwrap_or_else(|| json!({"type": "AWS_OWNED_KEY"}))
 }
 
 pub(crate) fn describe(api: &Api, request: &Request) -> ApiResult<Value> {
@@ -336,15 +368,18 @@ pub(crate) fn describe(api: &Api, request: &Request) -> ApiResult<Value> {
 pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("executionArn")?;
     let record = crate::executions::find(api, arn)?;
-    let machine_arn = record.version_arn.as_deref().unwrap_or(&record.state_machine_arn);
+    // The settings come from the version the execution ran, if it ran one; the ARN shown is
+    // the state machine's own even then (recorded: versioning
+    // test_describe_state_machine_for_execution_of_version shows no `:<version>` suffix).
+    let ran = record.version_arn.as_deref().unwrap_or(&record.state_machine_arn);
     let definition = api
         .engine
         .store()
         .definition(&record.definition_hash)?
         .unwrap_or_default();
-    let current = find_machine(api, machine_arn).ok();
+    let current = find_machine(api, ran).ok();
     let mut out = json!({
-        "stateMachineArn": machine_arn,
+        "stateMachineArn": record.state_machine_arn,
         "name": record.state_machine_name,
         "definition": definition,
         "roleArn": record.role_arn,
@@ -352,10 +387,14 @@ pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<
         "loggingConfiguration": current.as_ref().map_or(json!({"level": "OFF", "includeExecutionData": false}), |c| c.logging_configuration.clone()),
         "tracingConfiguration": current.as_ref().map_or(json!({"enabled": false}), |c| c.tracing_configuration.clone()),
     });
-    if let Some(revision) = current
-        .and_then(|c| c.revision_id)
-        .filter(|_| record.version_arn.is_none())
-    {
+    out["encryptionConfiguration"] = encryption(current.as_ref().and_then(|c| c.encryption_configuration.as_ref()));
+    if let Some(references) = crate::references::variable_references(&definition) {
+        out["variableReferences"] = references;
+    }
+    // `current` is the version the execution ran when it ran one, so its revision is the
+    // one reported (recorded: versioning
+    // test_describe_state_machine_for_execution_of_version_with_revision).
+    if let Some(revision) = current.and_then(|c| c.revision_id) {
         out["revisionId"] = revision.into();
     }
     Ok(out)
@@ -364,8 +403,13 @@ pub(crate) fn describe_for_execution(api: &Api, request: &Request) -> ApiResult<
 pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineArn")?;
     let parsed = parse_arn(arn)?;
-    if parsed.kind != "stateMachine" || parsed.rest.len() != 1 {
+    if parsed.kind != "stateMachine" {
         return Err(ApiError::invalid_arn(arn));
+    }
+    // A version (or alias) ARN is well formed but names no state machine that can be updated:
+    // AWS answers StateMachineDoesNotExist (recorded: versioning test_update_state_machine).
+    if parsed.rest.len() != 1 {
+        return Err(does_not_exist(arn));
     }
     let mut record = find_machine(api, arn)?;
     let definition = request.opt_str("definition")?;
@@ -417,7 +461,10 @@ pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
     if let Some(tracing) = request.get("tracingConfiguration") {
         record.tracing_configuration = tracing.clone();
     }
-    if changed || record.revision_id.is_none() && publish {
+    // A revision id exists only once an update has changed something: publishing an
+    // unchanged machine creates no revision, and the response then carries no revisionId
+    // (recorded: versioning test_empty_revision_with_publish_*).
+    if changed {
         record.revision_id = Some(uuid::Uuid::new_v4().to_string());
     }
     let now = now_ms();

@@ -40,7 +40,11 @@ fn recase(value: &Value, upper: bool) -> Value {
                         Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
                         None => String::new(),
                     };
-                    (key, recase(v, upper))
+                    let value = match v {
+                        Value::Number(seconds) if upper && key.ends_with("Date") => iso_date(seconds),
+                        _ => recase(v, upper),
+                    };
+                    (key, value)
                 })
                 .collect::<Map<_, _>>(),
         ),
@@ -62,12 +66,6 @@ fn start_failure(e: &crate::ApiError) -> Failure {
             uuid::Uuid::new_v4()
         ),
     )
-}
-
-/// An epoch-seconds timestamp as the integrations render dates.
-fn iso_date(value: &Value) -> Value {
-    let ms = (value.as_f64().unwrap_or(0.0) * 1000.0) as i64;
-    Value::String(engine::execution::iso_millis(ms))
 }
 
 impl SfnTasks {
@@ -117,7 +115,7 @@ impl SfnTasks {
                 "HttpStatusCode": 200,
             },
             "SdkResponseMetadata": {"RequestId": request_id},
-            "StartDate": iso_date(&started["startDate"]),
+            "StartDate": started["startDate"].as_number().map_or(Value::Null, iso_date),
         }))
     }
 
@@ -138,7 +136,7 @@ impl SfnTasks {
         for (key, value) in described.as_object().into_iter().flatten() {
             let value = match key.as_str() {
                 "redriveCount" | "redriveStatus" | "redriveStatusReason" => continue,
-                "startDate" | "stopDate" => iso_date(value),
+                "startDate" | "stopDate" => value.as_number().map_or(Value::Null, iso_date),
                 "output" if parsed_output => {
                     serde_json::from_str(value.as_str().unwrap_or("null")).unwrap_or(Value::Null)
                 }
@@ -163,6 +161,18 @@ impl SfnTasks {
                 Value::Object(out).to_string(),
             )),
         }
+    }
+}
+
+/// An API timestamp (epoch seconds) as the SDK integration renders a date in a task's result:
+/// ISO 8601 in UTC with milliseconds. The API's JSON carries dates as numbers, but a state's
+/// result is what AWS's Java SDK serializes, which writes `Instant`s as text (recorded:
+/// aws-sdk `test_sfn_start_execution`, `StartDate`).
+fn iso_date(seconds: &serde_json::Number) -> Value {
+    let millis = seconds.as_f64().map_or(0, |s| (s * 1000.0).round() as i64);
+    match jiff::Timestamp::from_millisecond(millis) {
+        Ok(t) => Value::String(t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+        Err(_) => Value::Number(seconds.clone()),
     }
 }
 
@@ -234,5 +244,20 @@ impl Integration for SfnTasks {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn result_dates_become_iso_text() {
+        let result = recase(&json!({"executionArn": "x", "startDate": 1700000000.5}), true);
+        assert_eq!(
+            result,
+            json!({"ExecutionArn": "x", "StartDate": "2023-11-14T22:13:20.500Z"})
+        );
     }
 }

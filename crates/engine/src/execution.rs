@@ -170,6 +170,9 @@ pub trait TokenHub {
         token: &'a str,
         heartbeat_seconds: Option<u64>,
     ) -> LocalFuture<'a, Result<Value, Failure>>;
+    /// Whether the activity exists. A definition may name an activity that is deleted
+    /// later; the Task state then fails before scheduling anything.
+    fn activity_exists(&self, activity_arn: &str) -> bool;
     /// Queue an activity task; resolves with the worker's name once a worker takes it.
     fn schedule_activity<'a>(
         &'a self,
@@ -1331,6 +1334,14 @@ impl<'a> Run<'a> {
         let token = token.unwrap_or_default();
         let invocation: LocalFuture<'_, Result<Value, Failure>> = match pattern {
             Pattern::Activity(tokens) => {
+                if !tokens.activity_exists(&task.resource) {
+                    // Recorded (activities test_activity_task_on_deleted): a States.Runtime
+                    // failure of the state, with no ActivityScheduled event.
+                    return Err(located(Failure::new(
+                        names::RUNTIME,
+                        format!("The activity {} does not exist.", task.resource),
+                    )));
+                }
                 self.emit(record, || EventKind::ActivityScheduled {
                     resource: task.resource.clone(),
                     input: parameters.clone(),

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use asl::errors::{names, Failure};
 use serde_json::{json, Value};
-use store::{Store, Write};
+use store::{Kind, Store, Write};
 use tokio::sync::{oneshot, Notify};
 
 use crate::execution::{LocalFuture, TokenHub};
@@ -259,6 +259,15 @@ impl TokenHub for Hub {
                 }
             }
         })
+    }
+
+    fn activity_exists(&self, activity_arn: &str) -> bool {
+        match self.store.resource(activity_arn) {
+            Ok(resource) => resource.is_some_and(|r| r.kind == Kind::Activity),
+            // A store that cannot be read is no proof the activity is gone: schedule the task
+            // and let the store's own failure surface where it is written.
+            Err(_) => true,
+        }
     }
 
     fn schedule_activity<'a>(

@@ -83,6 +83,57 @@ pub mod codes {
     pub const PASS_RESULT_IS_STATIC: &str = "PASS_RESULT_IS_STATIC";
 }
 
+/// `text` as Python's `repr()` writes a string: in single quotes, or in double quotes when it
+/// holds a single quote and no double quote, with backslashes, the chosen quote, `\t`, `\n`,
+/// `\r` and unprintable characters escaped (`\xhh`, `\uhhhh`, `\Uhhhhhhhh`).
+///
+/// The recorded responses about a Map `Label` quote the offending character and the whole
+/// message this way (they come from LocalStack's Python validator), and matching them byte for
+/// byte also keeps control characters out of messages. Printability follows Python's rule
+/// (categories Cc, Cf, Zl, Zp, Zs other than space are unprintable) as far as the standard
+/// library can tell them apart: control characters, whitespace, and the common format
+/// characters.
+pub fn python_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c != ' ' && (c.is_control() || c.is_whitespace() || is_format_char(c)) => {
+                let code = u32::from(c);
+                let escaped = match code {
+                    0..=0xff => format!("\\x{code:02x}"),
+                    0x100..=0xffff => format!("\\u{code:04x}"),
+                    _ => format!("\\U{code:08x}"),
+                };
+                out.push_str(&escaped);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// The Unicode format characters (category Cf) that turn up in text: soft hyphen, the
+/// zero-width and direction marks, invisible operators, the byte-order mark and the tag
+/// characters.
+fn is_format_char(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}')
+}
+
 /// A state machine's type, which decides some of what its definition may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MachineType {

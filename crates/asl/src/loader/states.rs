@@ -590,10 +590,12 @@ impl Loader {
         } else if label.chars().count() > MAX_LABEL_CHARS {
             Some(format!("Label cannot exceed {MAX_LABEL_CHARS} characters"))
         } else {
-            label
-                .chars()
-                .find(|c| !label_char_allowed(*c))
-                .map(|c| format!("Label contains invalid character: '{c}'"))
+            label.chars().find(|c| !label_char_allowed(*c)).map(|c| {
+                format!(
+                    "Label contains invalid character: {}",
+                    super::python_repr(&c.to_string())
+                )
+            })
         };
         if let Some(problem) = problem {
             self.error(codes::INVALID_LABEL_NAME, &label_loc, problem);

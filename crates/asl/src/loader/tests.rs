@@ -953,3 +953,17 @@ fn fields_of_the_other_language_are_reported_once() {
         );
     }
 }
+
+#[test]
+fn python_repr_quotes_and_escapes_as_python_does() {
+    // The recorded Map `Label` messages (map-run-api test_map_state_label_invalid_char_fail).
+    assert_eq!(super::python_repr("a"), "'a'");
+    assert_eq!(super::python_repr("it's"), "\"it's\"");
+    assert_eq!(super::python_repr("'\"'"), r#"'\'"\''"#);
+    assert_eq!(super::python_repr("\\\n\r\t"), r"'\\\n\r\t'");
+    assert_eq!(
+        super::python_repr("\u{0}\u{7f}\u{9f}\u{2028}\u{feff}\u{e0001}"),
+        r"'\x00\x7f\x9f\u2028\ufeff\U000e0001'"
+    );
+    assert_eq!(super::python_repr("é €"), "'é €'");
+}
