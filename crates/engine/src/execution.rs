@@ -246,7 +246,6 @@ pub async fn run_with(
         }),
         resumed_wait: Cell::new(resume.as_ref().and_then(|c| c.wait)),
         current: RefCell::new(None),
-        root_vars: RefCell::new(None),
         fixed_context: None,
     };
     let root = Rc::new(Frame::root());
@@ -266,7 +265,7 @@ pub async fn run_with(
             (machine.start_at, input)
         }
     };
-    let body = run.run_states(machine, start, input, root);
+    let body = run.run_states(machine, start, input, root.clone());
     let timed = async {
         match machine.timeout_seconds {
             Some(seconds) => {
@@ -330,7 +329,9 @@ pub async fn run_with(
             Some(Checkpoint {
                 state: state.name.clone(),
                 input,
-                variables: run.root_vars.take().unwrap_or_default(),
+                // A state's `Assign` is kept only once it completes, so the top-level
+                // variables are still those the redriven state started with.
+                variables: root.snapshot(),
                 events: count,
                 chain,
                 rng: run.rng.get(),
@@ -397,6 +398,11 @@ impl Frame {
         }
         self.parent.as_ref().and_then(|p| p.lookup(name))
     }
+
+    /// This frame's own variables, as a checkpoint stores them.
+    fn snapshot(&self) -> JsonMap<String, Value> {
+        self.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
 }
 
 struct Run<'a> {
@@ -415,8 +421,6 @@ struct Run<'a> {
     resumed_wait: Cell<Option<WaitPoint>>,
     /// The top-level state running and its input (durable runs only: a redrive starts there).
     current: RefCell<Option<(usize, Value)>>,
-    /// The top-level variables when that state started.
-    root_vars: RefCell<Option<JsonMap<String, Value>>>,
     transitions: Cell<u64>,
     /// The input text, until the first state's entered event takes it.
     first_input_text: RefCell<Option<String>>,
@@ -585,18 +589,12 @@ impl<'a> Run<'a> {
                 // the states between two such points run again after a crash, and they only
                 // compute.
                 if top_level && self.observer.is_some() {
+                    // Set before the step's commit is awaited, so a stop during it redrives
+                    // this state, with the variables the previous states left.
+                    *self.current.borrow_mut() = Some((index, input.clone()));
                     if self.resumed_wait.get().is_none() && waits(state) {
                         self.checkpoint(state, &input, &frame, None).await;
                     }
-                    *self.current.borrow_mut() = Some((index, input.clone()));
-                    *self.root_vars.borrow_mut() = Some(
-                        frame
-                            .vars
-                            .borrow()
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    );
                 }
                 let completed = self.run_state(state, input, &frame).await?;
                 match completed.transition {
@@ -620,12 +618,7 @@ impl<'a> Run<'a> {
         let checkpoint = Checkpoint {
             state: state.name.clone(),
             input: input.clone(),
-            variables: frame
-                .vars
-                .borrow()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            variables: frame.snapshot(),
             events: count,
             chain,
             rng: self.rng.get(),

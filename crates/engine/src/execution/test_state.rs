@@ -227,7 +227,6 @@ pub async fn test_state(
         start_time: iso_millis(now),
         resumed_wait: Cell::new(None),
         current: RefCell::new(None),
-        root_vars: RefCell::new(None),
         transitions: Cell::new(0),
         first_input_text: RefCell::new(None),
         fixed_context: Some(context),
