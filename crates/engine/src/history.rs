@@ -208,6 +208,25 @@ fn task_error(
     map
 }
 
+/// The details of a task's result (`TaskSubmitted`, `TaskSucceeded`).
+fn task_output(resource_type: &str, resource: &str, output: &Value) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("resourceType".into(), resource_type.into());
+    map.insert("resource".into(), resource.into());
+    map.extend(payload_details("output", output));
+    map
+}
+
+/// A scheduled task's or activity's `TimeoutSeconds` and `HeartbeatSeconds`, where set.
+fn insert_limits(map: &mut Map<String, Value>, timeout: &Option<u64>, heartbeat: &Option<u64>) {
+    if let Some(t) = timeout {
+        map.insert("timeoutInSeconds".into(), (*t).into());
+    }
+    if let Some(h) = heartbeat {
+        map.insert("heartbeatInSeconds".into(), (*h).into());
+    }
+}
+
 impl Event {
     /// The event as AWS's JSON, with `timestamp` rendered by `timestamp`.
     pub fn to_json(&self, timestamp: impl Fn(i64) -> Value) -> Value {
@@ -304,12 +323,7 @@ impl Event {
                 map.insert("resource".into(), resource.clone().into());
                 map.insert("region".into(), region.clone().into());
                 map.insert("parameters".into(), text(parameters));
-                if let Some(t) = timeout {
-                    map.insert("timeoutInSeconds".into(), (*t).into());
-                }
-                if let Some(h) = heartbeat {
-                    map.insert("heartbeatInSeconds".into(), (*h).into());
-                }
+                insert_limits(&mut map, timeout, heartbeat);
                 Some(("taskScheduledEventDetails", map))
             }
             EventKind::TaskStarted {
@@ -328,13 +342,10 @@ impl Event {
                 resource_type,
                 resource,
                 output,
-            } => {
-                let mut map = Map::new();
-                map.insert("resourceType".into(), resource_type.clone().into());
-                map.insert("resource".into(), resource.clone().into());
-                map.extend(payload_details("output", output));
-                Some(("taskSucceededEventDetails", map))
-            }
+            } => Some((
+                "taskSucceededEventDetails",
+                task_output(resource_type, resource, output),
+            )),
             EventKind::TaskFailed {
                 resource_type,
                 resource,
@@ -364,13 +375,10 @@ impl Event {
                 resource_type,
                 resource,
                 output,
-            } => {
-                let mut map = Map::new();
-                map.insert("resourceType".into(), resource_type.clone().into());
-                map.insert("resource".into(), resource.clone().into());
-                map.extend(payload_details("output", output));
-                Some(("taskSubmittedEventDetails", map))
-            }
+            } => Some((
+                "taskSubmittedEventDetails",
+                task_output(resource_type, resource, output),
+            )),
             EventKind::ActivityScheduled {
                 resource,
                 input,
@@ -380,12 +388,7 @@ impl Event {
                 let mut map = Map::new();
                 map.insert("resource".into(), resource.clone().into());
                 map.extend(payload_details("input", input));
-                if let Some(t) = timeout {
-                    map.insert("timeoutInSeconds".into(), (*t).into());
-                }
-                if let Some(h) = heartbeat {
-                    map.insert("heartbeatInSeconds".into(), (*h).into());
-                }
+                insert_limits(&mut map, timeout, heartbeat);
                 Some(("activityScheduledEventDetails", map))
             }
             EventKind::ActivityStarted { worker_name } => Some((
