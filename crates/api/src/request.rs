@@ -134,16 +134,11 @@ pub(crate) fn page<T: Clone>(items: &[T], request: &Request, scope: &str) -> Api
 }
 
 pub(crate) fn encode_token(position: usize, scope: &str) -> String {
-    let plain = format!("{position}|{scope}");
-    plain.bytes().map(|b| format!("{b:02x}")).collect()
+    engine::token::to_hex(&format!("{position}|{scope}"))
 }
 
 pub(crate) fn decode_token(token: &str, scope: &str) -> Option<usize> {
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
-        .collect();
-    let plain = String::from_utf8(bytes?).ok()?;
+    let plain = engine::token::from_hex(token)?;
     let (position, token_scope) = plain.split_once('|')?;
     (token_scope == scope).then(|| position.parse().ok()).flatten()
 }

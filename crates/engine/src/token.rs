@@ -4,20 +4,33 @@
 
 /// The token of attempt `attempt` of the task entered at event `entered_event`.
 pub fn encode(execution_arn: &str, entered_event: u64, attempt: u64) -> String {
-    let plain = format!("{execution_arn}#{entered_event}#{attempt}");
-    plain.bytes().map(|b| format!("{b:02x}")).collect()
+    to_hex(&format!("{execution_arn}#{entered_event}#{attempt}"))
+}
+
+/// Text as lowercase hex: opaque to clients, safe in any JSON string or header. The API's
+/// paging tokens use it too.
+pub fn to_hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text [`to_hex`] encoded, or `None` for anything else.
+pub fn from_hex(hex: &str) -> Option<String> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
 }
 
 /// The execution ARN a token belongs to, or `None` if it is not a token of ours.
 pub fn execution_of(token: &str) -> Option<String> {
-    if !token.len().is_multiple_of(2) || token.len() > 2048 {
+    if token.len() > 2048 {
         return None;
     }
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
-        .collect();
-    let plain = String::from_utf8(bytes?).ok()?;
+    let plain = from_hex(token)?;
     let mut parts = plain.rsplitn(3, '#');
     let attempt = parts.next()?;
     let event = parts.next()?;
