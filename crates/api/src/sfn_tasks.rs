@@ -27,6 +27,16 @@ impl SfnTasks {
     }
 }
 
+/// `key` with its first letter upper- or lowercased (PascalCase ⇄ camelCase).
+fn recase_key(key: &str, upper: bool) -> String {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some(c) if upper => c.to_ascii_uppercase().to_string() + chars.as_str(),
+        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
 /// SDK integrations take and give the service's members in PascalCase; the API's JSON is
 /// camelCase.
 fn recase(value: &Value, upper: bool) -> Value {
@@ -34,12 +44,7 @@ fn recase(value: &Value, upper: bool) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let mut chars = k.chars();
-                    let key = match chars.next() {
-                        Some(c) if upper => c.to_ascii_uppercase().to_string() + chars.as_str(),
-                        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
-                        None => String::new(),
-                    };
+                    let key = recase_key(k, upper);
                     let value = match v {
                         Value::Number(seconds) if upper && key.ends_with("Date") => iso_date(seconds),
                         _ => recase(v, upper),
@@ -69,6 +74,13 @@ fn start_failure(e: &crate::ApiError) -> Failure {
 }
 
 impl SfnTasks {
+    /// The API, unless the server is shutting down.
+    fn api(&self) -> Result<Arc<Api>, Failure> {
+        self.api
+            .upgrade()
+            .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))
+    }
+
     /// StartExecution from a Task state: the child's input is `Input` (JSON text, or any
     /// JSON value, which is serialised).
     async fn start_execution(&self, api: &Api, parameters: &Value) -> Result<Value, Failure> {
@@ -142,12 +154,7 @@ impl SfnTasks {
                 }
                 _ => recase(value, true),
             };
-            let mut chars = key.chars();
-            let key = chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default();
-            out.insert(key, value);
+            out.insert(recase_key(key, true), value);
         }
         let status = out.get("Status").and_then(Value::as_str).unwrap_or_default().to_owned();
         match status.as_str() {
@@ -185,10 +192,7 @@ impl Integration for SfnTasks {
         };
         let submitted = submitted.clone();
         Some(Box::pin(async move {
-            let api = self
-                .api
-                .upgrade()
-                .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))?;
+            let api = self.api()?;
             self.child_result(&api, &submitted, parsed_output).await
         }))
     }
@@ -197,10 +201,7 @@ impl Integration for SfnTasks {
         if let Some(pattern) = request.resource.strip_prefix(START_EXECUTION) {
             if ["", ".sync", ".sync:2", ".waitForTaskToken"].contains(&pattern) {
                 return Box::pin(async move {
-                    let api = self
-                        .api
-                        .upgrade()
-                        .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))?;
+                    let api = self.api()?;
                     self.start_execution(&api, &request.parameters).await
                 });
             }
@@ -210,15 +211,8 @@ impl Integration for SfnTasks {
         };
         let action = action.to_owned();
         Box::pin(async move {
-            let api = self
-                .api
-                .upgrade()
-                .ok_or_else(|| Failure::new(asl::errors::names::TASK_FAILED, "The server is shutting down"))?;
-            let mut chars = action.chars();
-            let operation = chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default();
+            let api = self.api()?;
+            let operation = recase_key(&action, true);
             let Value::Object(params) = recase(&request.parameters, false) else {
                 return Err(Failure::new(
                     "Sfn.ValidationException",
