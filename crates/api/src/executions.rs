@@ -318,28 +318,23 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     }
     let limit = request.max_results()?;
     let scope = format!("executions|{machine}");
+    // Keyset paging: the token names the last row of the page before, `(start ms, ARN)`, so
+    // a page costs the same however deep it is.
     let after = match request.opt_str("nextToken")? {
         None => None,
-        Some(token) => {
-            let position = decode_token(token, &scope)
-                .ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?;
-            // The token holds the page's end as (start ms, position in that ms's rows).
-            Some(position)
-        }
+        Some(token) => Some(
+            decode_after(token, &scope)
+                .ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?,
+        ),
     };
-    let mut query = ExecutionQuery {
+    let query = ExecutionQuery {
         machine: machine.clone(),
         status: status.map(str::to_owned),
-        after: None,
+        after,
         limit: limit + 1,
     };
-    if let Some(skip) = after {
-        // Keyset paging: fetch the row the token names, then the rows after it.
-        query.limit = skip + limit + 1;
-    }
     let rows = api.engine.store().executions(&query)?;
-    let skip = after.unwrap_or(0);
-    let page: Vec<_> = rows.iter().skip(skip).take(limit).collect();
+    let page: Vec<_> = rows.iter().take(limit).collect();
     let mut list = Vec::new();
     for row in &page {
         let Some(r) = ExecutionRecord::from_row(row) else {
@@ -368,8 +363,8 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
         list.push(item);
     }
     let mut out = json!({ "executions": list });
-    if rows.len() > skip + limit {
-        out["nextToken"] = encode_token(skip + limit, &scope).into();
+    if let Some(last) = page.last().filter(|_| rows.len() > limit) {
+        out["nextToken"] = engine::token::to_hex(&format!("{}|{}|{scope}", last.start_ms, last.arn)).into();
     }
     Ok(out)
 }
@@ -410,6 +405,15 @@ pub(crate) fn history(api: &Api, request: &Request) -> ApiResult<Value> {
         out["nextToken"] = encode_token(last as usize, &scope).into();
     }
     Ok(out)
+}
+
+/// The `(start ms, ARN)` a ListExecutions token of this listing names.
+fn decode_after(token: &str, scope: &str) -> Option<(i64, String)> {
+    let plain = engine::token::from_hex(token)?;
+    let mut parts = plain.splitn(3, '|');
+    let start_ms = parts.next()?.parse().ok()?;
+    let arn = parts.next()?.to_owned();
+    (parts.next()? == scope).then_some((start_ms, arn))
 }
 
 /// `includeExecutionData: false`: payloads are left out and marked as not included.
