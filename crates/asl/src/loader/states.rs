@@ -428,15 +428,8 @@ impl Loader {
             return None;
         };
         let branches_loc = loc.key("Branches");
-        let Some(list) = value.as_array() else {
-            self.type_error(&branches_loc, Kind::Array);
-            return None;
-        };
-        if list.is_empty() {
-            // Recorded AWS response (TestState case `test_parallel_state_empty_branches`).
-            self.schema(&branches_loc, "Value cannot be empty");
-            return None;
-        }
+        // Empty: recorded AWS response (TestState case `test_parallel_state_empty_branches`).
+        let list = self.non_empty_array(value, &branches_loc)?;
         let branches: Vec<StateMachine> = list
             .iter()
             .enumerate()
@@ -615,14 +608,7 @@ impl Loader {
     fn error_equals(&mut self, entry: &Obj, loc: &Loc, last: bool) -> Option<Vec<String>> {
         let value = entry.get("ErrorEquals")?;
         let list_loc = loc.key("ErrorEquals");
-        let Some(list) = value.as_array() else {
-            self.type_error(&list_loc, Kind::Array);
-            return None;
-        };
-        if list.is_empty() {
-            self.schema(&list_loc, "Value cannot be empty");
-            return None;
-        }
+        let list = self.non_empty_array(value, &list_loc)?;
         let mut names = Vec::with_capacity(list.len());
         for (i, name) in list.iter().enumerate() {
             names.push(self.string(name, &list_loc.index(i))?.to_owned());
@@ -782,15 +768,8 @@ impl Loader {
             return None;
         };
         let choices_loc = loc.key("Choices");
-        let Some(list) = value.as_array() else {
-            self.type_error(&choices_loc, Kind::Array);
-            return None;
-        };
-        if list.is_empty() {
-            // Wording quoted by the linter, as for empty `Branches` (recorded).
-            self.schema(&choices_loc, "Value cannot be empty");
-            return None;
-        }
+        // Empty: wording quoted by the linter, as for empty `Branches` (recorded).
+        let list = self.non_empty_array(value, &choices_loc)?;
         let mut choices = Vec::with_capacity(list.len());
         for (i, entry) in list.iter().enumerate() {
             let entry_loc = choices_loc.index(i);
@@ -877,14 +856,7 @@ impl Loader {
                     .map(|r| ChoiceRule::Not(Box::new(r)))
             }
             "And" | "Or" => {
-                let Some(list) = value.as_array() else {
-                    self.type_error(&sub_loc, Kind::Array);
-                    return None;
-                };
-                if list.is_empty() {
-                    self.schema(&sub_loc, "Value cannot be empty");
-                    return None;
-                }
+                let list = self.non_empty_array(value, &sub_loc)?;
                 let mut rules = Vec::with_capacity(list.len());
                 for (i, r) in list.iter().enumerate() {
                     let r_loc = sub_loc.index(i);

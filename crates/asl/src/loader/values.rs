@@ -77,6 +77,20 @@ impl Loader {
         self.schema(loc, kind.message());
     }
 
+    /// `value` as an array with at least one entry (`Branches`, `Choices`, `ErrorEquals`,
+    /// `And`/`Or`), or the error AWS reports for it.
+    pub(super) fn non_empty_array<'v>(&mut self, value: &'v Value, loc: &Loc) -> Option<&'v Vec<Value>> {
+        let Some(list) = value.as_array() else {
+            self.type_error(loc, Kind::Array);
+            return None;
+        };
+        if list.is_empty() {
+            self.schema(loc, "Value cannot be empty");
+            return None;
+        }
+        Some(list)
+    }
+
     pub(super) fn opt_string(&mut self, obj: &JsonMap<String, Value>, key: &str, loc: &Loc) -> Option<String> {
         match obj.get(key)? {
             Value::String(s) => Some(s.clone()),
