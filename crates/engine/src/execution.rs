@@ -1669,6 +1669,25 @@ impl<'a> Run<'a> {
 }
 
 /// JSON's name for a value's type, as AWS words it in error causes.
+/// The number a Map's `...Path` field refers to, or AWS's error when it is not a valid
+/// `kind` ("integer", "float").
+fn path_number<T>(
+    scope: &dyn Scope,
+    path: &asl::path::ReferencePath,
+    field: &str,
+    kind: &str,
+    convert: impl Fn(&Value) -> Option<T>,
+) -> Result<T, Failure> {
+    let value = asl::template::lookup(scope, path).unwrap_or(Value::Null);
+    convert(&value).ok_or_else(|| {
+        Failure::runtime(format!(
+            "The {field} field refers to value \"{}\" which is not a valid {kind}: {}",
+            value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
+            path.as_str()
+        ))
+    })
+}
+
 /// How a Task hands out its work (Developer Guide, "Service integration patterns").
 #[derive(Clone, Copy)]
 enum Pattern<'a> {
@@ -1781,41 +1800,26 @@ fn map_limits(map: &asl::definition::Map, scope: &dyn Scope) -> Result<MapLimits
     let tolerated_count = match &map.tolerated_failure_count {
         None => None,
         Some(Dynamic::Literal(n)) => Some(*n),
-        Some(Dynamic::Path(path)) => {
-            let value = asl::template::lookup(scope, path).unwrap_or(Value::Null);
-            match value.as_u64() {
-                Some(n) => Some(n),
-                None => {
-                    return Err(Failure::runtime(format!(
-                        "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {}",
-                        value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
-                        path.as_str()
-                    )))
-                }
-            }
-        }
+        Some(Dynamic::Path(path)) => Some(path_number(
+            scope,
+            path,
+            "ToleratedFailureCountPath",
+            "integer",
+            Value::as_u64,
+        )?),
         Some(Dynamic::Expression(t)) => t.evaluate(scope)?.as_u64(),
     };
     let tolerated_percentage = match &map.tolerated_failure_percentage {
         None => None,
         Some(Dynamic::Literal(p)) => Some(*p),
         Some(Dynamic::Path(path)) => {
-            let value = asl::template::lookup(scope, path).unwrap_or(Value::Null);
-            match value.as_f64() {
-                Some(p) if (0.0..=100.0).contains(&p) => Some(p),
-                Some(_) => {
-                    return Err(Failure::runtime(
-                        "ToleratedFailurePercentage must be between 0 and 100.",
-                    ))
-                }
-                None => {
-                    return Err(Failure::runtime(format!(
-                    "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {}",
-                    value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()),
-                    path.as_str()
-                )))
-                }
+            let p = path_number(scope, path, "ToleratedFailurePercentagePath", "float", Value::as_f64)?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(Failure::runtime(
+                    "ToleratedFailurePercentage must be between 0 and 100.",
+                ));
             }
+            Some(p)
         }
         Some(Dynamic::Expression(t)) => t.evaluate(scope)?.as_f64(),
     };
