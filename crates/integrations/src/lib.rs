@@ -1,15 +1,18 @@
 //! Task integrations: what a Task state's `Resource` does when the engine runs it.
 //!
-//! The engine knows only the [`Integration`] trait. This crate holds its implementations;
-//! for now, [`mock::MockIntegration`], which answers from a Step Functions Local mock
-//! configuration file.
+//! The engine knows only the [`Integration`] trait. This crate holds its implementations
+//! ([`mock::MockIntegration`] answers from a Step Functions Local mock configuration file),
+//! the [`Router`] that sends each resource to its integration, and the [`http::HttpClient`]
+//! the networked ones share.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use asl::errors::Failure;
 use serde_json::Value;
 
+pub mod http;
 pub mod mock;
 
 /// Everything an integration is told about one Task invocation.
@@ -55,5 +58,85 @@ impl Integration for Unconfigured {
                 format!("No integration is configured for resource '{}'", request.resource),
             ))
         })
+    }
+}
+
+/// An integration the server can share between its executor threads.
+pub type SharedIntegration = Arc<dyn Integration + Send + Sync>;
+
+/// Sends each Task to the integration registered for the start of its `Resource` ARN (the
+/// longest matching prefix wins), and the rest to a fallback.
+pub struct Router {
+    routes: Vec<(String, SharedIntegration)>,
+    fallback: SharedIntegration,
+}
+
+impl Router {
+    pub fn new(fallback: SharedIntegration) -> Router {
+        Router {
+            routes: Vec::new(),
+            fallback,
+        }
+    }
+
+    /// Send resources that start with `prefix` to `integration`.
+    pub fn route(mut self, prefix: impl Into<String>, integration: SharedIntegration) -> Router {
+        self.routes.push((prefix.into(), integration));
+        self.routes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        self
+    }
+
+    fn pick(&self, resource: &str) -> &dyn Integration {
+        self.routes
+            .iter()
+            .find(|(prefix, _)| resource.starts_with(prefix.as_str()))
+            .map_or(self.fallback.as_ref(), |(_, integration)| integration.as_ref())
+    }
+}
+
+impl Integration for Router {
+    fn invoke(&self, request: TaskRequest) -> TaskFuture<'_> {
+        self.pick(&request.resource).invoke(request)
+    }
+
+    fn run_job(&self, request: TaskRequest, submitted: &Value) -> Option<TaskFuture<'_>> {
+        self.pick(&request.resource).run_job(request, submitted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers with its own name, so a test sees which integration a resource reached.
+    struct Named(&'static str);
+
+    impl Integration for Named {
+        fn invoke(&self, _: TaskRequest) -> TaskFuture<'_> {
+            Box::pin(async move { Ok(Value::from(self.0)) })
+        }
+    }
+
+    #[tokio::test]
+    async fn the_longest_matching_prefix_wins() {
+        let router = Router::new(Arc::new(Named("fallback")))
+            .route("arn:aws:states:::aws-sdk:", Arc::new(Named("sdk")))
+            .route("arn:aws:states:::aws-sdk:dynamodb:", Arc::new(Named("dynamodb")))
+            .route("arn:aws:states:::http:invoke", Arc::new(Named("http")));
+        let answer = |resource: &str| {
+            router.invoke(TaskRequest {
+                resource: resource.into(),
+                parameters: Value::Null,
+                state_name: "T".into(),
+                state_machine_name: "M".into(),
+            })
+        };
+        assert_eq!(
+            answer("arn:aws:states:::aws-sdk:dynamodb:getItem").await.unwrap(),
+            "dynamodb"
+        );
+        assert_eq!(answer("arn:aws:states:::aws-sdk:s3:getObject").await.unwrap(), "sdk");
+        assert_eq!(answer("arn:aws:states:::http:invoke").await.unwrap(), "http");
+        assert_eq!(answer("arn:aws:states:::sqs:sendMessage").await.unwrap(), "fallback");
     }
 }

@@ -72,10 +72,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
             max_payload_bytes: args.max_payload_bytes,
         },
     );
-    engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(
-        &api,
-        Arc::new(integrations::Unconfigured),
-    )));
+    // Step Functions itself is answered by this server; every other resource goes to the
+    // integration registered for it, and unknown ones fail naming the resource.
+    let tasks = integrations::Router::new(Arc::new(integrations::Unconfigured));
+    engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(tasks))));
     let resumed = engine.resume_all()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
