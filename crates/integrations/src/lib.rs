@@ -1,8 +1,8 @@
 //! Task integrations: what a Task state's `Resource` does when the engine runs it.
 //!
-//! The engine knows only the [`Integration`] trait. This crate holds its implementations;
-//! for now, [`mock::MockIntegration`], which answers from a Step Functions Local mock
-//! configuration file.
+//! The engine knows only the [`Integration`] trait. This crate holds its implementations,
+//! and [`mock`], Step Functions Local's mock configuration files: the engine asks a
+//! [`mock::TestCase`] first and calls the integration only for Task states it does not mock.
 
 use std::future::Future;
 use std::pin::Pin;

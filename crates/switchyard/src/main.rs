@@ -88,6 +88,11 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// Read and check a Step Functions Local mock configuration file.
+fn load_mock_config(path: &Path) -> Result<integrations::mock::MockConfig> {
+    integrations::mock::MockConfig::parse(&read(path)?).with_context(|| format!("{}", path.display()))
+}
+
 fn run(args: RunArgs) -> Result<ExitCode> {
     let text = read(&args.file)?;
     let machine = match asl::loader::load_text(&text) {
@@ -133,25 +138,21 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         seed: rand_seed(),
         ..engine::execution::Options::default()
     };
-    let mock_config = match &args.mock_config {
-        Some(path) => Some(integrations::mock::MockConfig::parse(&read(path)?)?),
-        None => None,
-    };
-    let mock = match (&mock_config, &args.test_case) {
-        (Some(config), Some(case)) => Some(config.integration(&name, case)?),
+    let test_case = match (&args.mock_config, &args.test_case) {
+        (Some(path), Some(case)) => Some(load_mock_config(path)?.test_case(&name, case)?),
         _ => None,
     };
-    let integration: &dyn integrations::Integration = match &mock {
-        Some(m) => m,
-        None => &integrations::Unconfigured,
-    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
-    let outcome = runtime.block_on(engine::execution::run(
+    let outcome = runtime.block_on(engine::execution::run_with(
         &machine,
         &spec,
-        integration,
+        &integrations::Unconfigured,
         &engine::execution::SystemClock,
         &options,
+        engine::execution::Hooks {
+            mocks: test_case.as_deref(),
+            ..Default::default()
+        },
     ));
 
     let mut result = serde_json::Map::new();
