@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 mod bench;
 mod serve;
+mod test_cases;
 mod validate;
 
 #[derive(Parser)]
@@ -27,6 +28,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run one execution of a state machine and print its result as JSON.
     Run(RunArgs),
+    /// Run every test case of a mock configuration file and check its expectations.
+    Test(test_cases::TestArgs),
     /// Check a definition as AWS's ValidateStateMachineDefinition does.
     Validate {
         /// The definition (JSON or YAML).
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Bench(args) => bench::bench(args),
         Command::Run(args) => run(args),
+        Command::Test(args) => test_cases::test(args),
         Command::Validate { file } => validate::validate(&file),
     };
     match result {
@@ -120,18 +124,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "StateMachine".into()),
     };
-    let execution_name = uuid::Uuid::new_v4().to_string();
-    let prefix = format!("arn:aws:states:{}:{}", args.region, args.account);
-    let spec = engine::execution::ExecutionSpec {
-        execution_arn: format!("{prefix}:execution:{name}:{execution_name}"),
-        execution_name,
-        state_machine_arn: format!("{prefix}:stateMachine:{name}"),
-        state_machine_name: name.clone(),
-        role_arn: format!("arn:aws:iam::{}:role/switchyard", args.account),
-        region: args.region.clone(),
-        account: args.account.clone(),
-        input_text,
-    };
+    let spec = execution_spec(&name, &args.account, &args.region, input_text);
     let options = engine::execution::Options {
         wait_scale: args.wait_scale,
         keep_history: args.history,
@@ -181,6 +174,22 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The identity of a one-off execution of the state machine `name`, with a fresh name.
+fn execution_spec(name: &str, account: &str, region: &str, input_text: String) -> engine::execution::ExecutionSpec {
+    let execution_name = uuid::Uuid::new_v4().to_string();
+    let prefix = format!("arn:aws:states:{region}:{account}");
+    engine::execution::ExecutionSpec {
+        execution_arn: format!("{prefix}:execution:{name}:{execution_name}"),
+        execution_name,
+        state_machine_arn: format!("{prefix}:stateMachine:{name}"),
+        state_machine_name: name.to_owned(),
+        role_arn: format!("arn:aws:iam::{account}:role/switchyard"),
+        region: region.to_owned(),
+        account: account.to_owned(),
+        input_text,
+    }
 }
 
 /// A seed for the run's randomness (`States.UUID`, `States.MathRandom`, jitter).
