@@ -15,6 +15,7 @@ mod map_parallel;
 mod mock;
 mod paths;
 mod states;
+mod test_command;
 mod support;
 mod usage;
 mod validate;
