@@ -1767,7 +1767,9 @@ enum Pattern<'a> {
     Callback(&'a dyn TokenHub),
     Activity(&'a dyn TokenHub),
     /// Answered by the run's mock test case; `activity` picks the events to record.
-    Mocked { activity: bool },
+    Mocked {
+        activity: bool,
+    },
 }
 
 /// `arn:aws:states:<region>:<account>:activity:<name>`.

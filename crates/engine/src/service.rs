@@ -471,7 +471,10 @@ impl Engine {
             store: self.inner.store.clone(),
             execution: record.execution_arn.clone(),
         };
-        let mocks = record.test_case.as_ref().map(|case| self.test_case(&record.state_machine_name, case));
+        let mocks = record
+            .test_case
+            .as_ref()
+            .map(|case| self.test_case(&record.state_machine_name, case));
         let hooks = Hooks {
             mocks: mocks.as_deref(),
             observer: (!record.express).then_some(&observer as &dyn Observer),

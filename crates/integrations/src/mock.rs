@@ -157,8 +157,8 @@ fn parse_mocked(name: &str, entries: &Value) -> Result<Mocked, MockError> {
     let mut ranges = Vec::new();
     for (key, answer) in entries {
         let place = format!("{place}.\"{key}\"");
-        let (from, to) = parse_range(key)
-            .ok_or_else(|| invalid(&place, "is not an invocation number or a range like \"1-2\""))?;
+        let (from, to) =
+            parse_range(key).ok_or_else(|| invalid(&place, "is not an invocation number or a range like \"1-2\""))?;
         let answer = object(Some(answer), &place)?;
         if answer.len() != 1 {
             return Err(invalid(&place, "needs exactly one of 'Return' or 'Throw'"));
@@ -188,7 +188,10 @@ fn parse_mocked(name: &str, entries: &Value) -> Result<Mocked, MockError> {
 fn parse_throw(thrown: &Value, place: &str) -> Result<Failure, MockError> {
     let thrown = object(Some(thrown), place)?;
     if let Some(key) = thrown.keys().find(|k| *k != "Error" && *k != "Cause") {
-        return Err(invalid(place, format!("has '{key}'; only 'Error' and 'Cause' are allowed")));
+        return Err(invalid(
+            place,
+            format!("has '{key}'; only 'Error' and 'Cause' are allowed"),
+        ));
     }
     let error = thrown
         .get("Error")
@@ -291,7 +294,10 @@ mod tests {
         assert_eq!(answer(2).unwrap(), json!({"ok": true}));
         let past_the_end = answer(3).unwrap_err();
         assert_eq!(past_the_end.error, "States.TaskFailed");
-        assert!(past_the_end.cause.unwrap().contains("'Flaky' has no answer for invocation 3"));
+        assert!(past_the_end
+            .cause
+            .unwrap()
+            .contains("'Flaky' has no answer for invocation 3"));
         assert!(case.answer("Other", 0).is_none(), "an unmocked state falls through");
     }
 
@@ -326,7 +332,10 @@ mod tests {
                 r#"{"StateMachines": {}, "MockedResponses": {"R": {"0": {"Throw": {"Error": "E", "cause": "c"}}}}}"#,
                 "has 'cause'; only 'Error' and 'Cause' are allowed",
             ),
-            (r#"{"StateMachines": {}, "MockedResponses": {"R": {}}}"#, "MockedResponses.R: has no answers"),
+            (
+                r#"{"StateMachines": {}, "MockedResponses": {"R": {}}}"#,
+                "MockedResponses.R: has no answers",
+            ),
             (
                 r#"{"StateMachines": {"M": {}}, "MockedResponses": {}}"#,
                 "StateMachines.M.TestCases: must be a JSON object",
@@ -354,6 +363,9 @@ mod tests {
         let case = TestCase::unavailable("gone".into());
         assert!(case.mocks("Anything"));
         let failure = case.answer("Anything", 0).unwrap().unwrap_err();
-        assert_eq!((failure.error.as_str(), failure.cause.as_deref()), ("States.Runtime", Some("gone")));
+        assert_eq!(
+            (failure.error.as_str(), failure.cause.as_deref()),
+            ("States.Runtime", Some("gone"))
+        );
     }
 }

@@ -101,7 +101,10 @@ impl Expectation {
     fn check(&self, place: &str) -> Result<()> {
         let status = self.status();
         if self.output.is_some() && status != ExpectedStatus::Succeeded {
-            bail!("{place}: 'output' is only for a SUCCEEDED execution (status is {})", status.as_str());
+            bail!(
+                "{place}: 'output' is only for a SUCCEEDED execution (status is {})",
+                status.as_str()
+            );
         }
         if (self.error.is_some() || self.cause.is_some()) && status == ExpectedStatus::Succeeded {
             bail!("{place}: 'error' and 'cause' are only for an execution that does not succeed");
@@ -114,11 +117,7 @@ impl Expectation {
         let mut problems = Vec::new();
         let status = self.status();
         if !status.matches(outcome.status) {
-            problems.push(format!(
-                "expected {}, got {}",
-                status.as_str(),
-                describe(outcome)
-            ));
+            problems.push(format!("expected {}, got {}", status.as_str(), describe(outcome)));
             return problems;
         }
         if let Some(expected) = &self.output {
@@ -211,7 +210,14 @@ fn load_definition(path: &Path) -> Result<StateMachine> {
     asl::loader::load_text(&crate::read(path)?).map_err(|diagnostics| {
         let mut message = format!("{} is not a valid definition:", path.display());
         for d in &diagnostics {
-            let _ = write!(message, "\n  {}: {} at {}: {}", d.severity.as_str(), d.code, d.location, d.message);
+            let _ = write!(
+                message,
+                "\n  {}: {} at {}: {}",
+                d.severity.as_str(),
+                d.code,
+                d.location,
+                d.message
+            );
         }
         anyhow::anyhow!(message)
     })
@@ -268,9 +274,7 @@ pub(crate) fn test(args: TestArgs) -> Result<ExitCode> {
         task_states(machine, &mut tasks);
         for case in cases {
             let test_case = config.test_case(machine_name, case)?;
-            let expectation = expectations
-                .get(*machine_name)
-                .and_then(|c| c.get(*case));
+            let expectation = expectations.get(*machine_name).and_then(|c| c.get(*case));
             let row = match unknown_states(&test_case, &tasks) {
                 Some(detail) => Row {
                     machine: machine_name.to_string(),
@@ -301,18 +305,23 @@ pub(crate) fn test(args: TestArgs) -> Result<ExitCode> {
     print!("{}", table(&rows));
     let failed = rows.iter().filter(|r| !r.passed).count();
     println!("\n{} passed, {failed} failed", rows.len() - failed);
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// A test case that mocks a state the definition has no Task of is most likely a typo (or
 /// a renamed state): report it rather than run an execution that ignores the mock.
 fn unknown_states(test_case: &TestCase, tasks: &HashSet<String>) -> Option<String> {
-    let unknown: Vec<&str> = test_case
-        .states()
-        .into_iter()
-        .filter(|s| !tasks.contains(*s))
-        .collect();
-    (!unknown.is_empty()).then(|| format!("mocks {}, which the definition has no Task state of", unknown.join(", ")))
+    let unknown: Vec<&str> = test_case.states().into_iter().filter(|s| !tasks.contains(*s)).collect();
+    (!unknown.is_empty()).then(|| {
+        format!(
+            "mocks {}, which the definition has no Task state of",
+            unknown.join(", ")
+        )
+    })
 }
 
 async fn run_case(
@@ -322,7 +331,10 @@ async fn run_case(
     test_case: &TestCase,
     expectation: &Expectation,
 ) -> Outcome {
-    let input = expectation.input.clone().unwrap_or_else(|| Value::Object(Default::default()));
+    let input = expectation
+        .input
+        .clone()
+        .unwrap_or_else(|| Value::Object(Default::default()));
     let spec = crate::execution_spec(name, &args.account, &args.region, input.to_string());
     let options = Options {
         wait_scale: args.wait_scale,
@@ -334,14 +346,26 @@ async fn run_case(
         mocks: Some(test_case),
         ..Hooks::default()
     };
-    engine::execution::run_with(machine, &spec, &integrations::Unconfigured, &SystemClock, &options, hooks).await
+    engine::execution::run_with(
+        machine,
+        &spec,
+        &integrations::Unconfigured,
+        &SystemClock,
+        &options,
+        hooks,
+    )
+    .await
 }
 
 /// The report: one aligned row per test case.
 fn table(rows: &[Row]) -> String {
     let header = ["STATE MACHINE", "TEST CASE", "RESULT", "DETAIL"];
     let width = |column: fn(&Row) -> &str, title: &str| {
-        rows.iter().map(|r| column(r).chars().count()).max().unwrap_or(0).max(title.len())
+        rows.iter()
+            .map(|r| column(r).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(title.len())
     };
     let machine_width = width(|r| &r.machine, header[0]);
     let case_width = width(|r| &r.case, header[1]);
@@ -355,7 +379,12 @@ fn table(rows: &[Row]) -> String {
     };
     line(header);
     for row in rows {
-        line([&row.machine, &row.case, if row.passed { "PASS" } else { "FAIL" }, &row.detail]);
+        line([
+            &row.machine,
+            &row.case,
+            if row.passed { "PASS" } else { "FAIL" },
+            &row.detail,
+        ]);
     }
     out
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType, StateMachineType, SyncExecutionStatus};
 use serde_json::{json, Value};
 
-use crate::support::{code, create_machine, history, json, start, types, wait_done, wait_for_event, Server, TempDir, ROLE};
+use crate::support::{
+    code, create_machine, history, json, start, types, wait_done, wait_for_event, Server, TempDir, ROLE,
+};
 
 /// The guide's LambdaSQSIntegration, with its second Task calling Step Functions itself
 /// (which this server answers) instead of SQS, so a test case that leaves it unmocked shows
@@ -141,7 +143,11 @@ async fn a_test_case_answers_the_tasks_of_an_execution() {
     let done = wait_done(&client, execution, Duration::from_secs(10)).await;
     assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
     assert_eq!(json(done.output()), json!({"count": 3}));
-    assert_eq!(done.state_machine_arn(), machine, "the ARN is shown without the test case");
+    assert_eq!(
+        done.state_machine_arn(),
+        machine,
+        "the ARN is shown without the test case"
+    );
 
     let events = history(&client, execution, false, 1000).await;
     let kinds = types(&events);
@@ -152,7 +158,14 @@ async fn a_test_case_answers_the_tasks_of_an_execution() {
         .collect();
     assert_eq!(
         tasks,
-        ["TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskScheduled", "TaskStarted", "TaskSucceeded"]
+        [
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded"
+        ]
     );
     let scheduled = events
         .iter()
@@ -208,16 +221,29 @@ async fn tasks_the_test_case_does_not_name_call_the_real_integration() {
     let dir = TempDir::new();
     let server = mocked_server(&dir, 0.0);
     let client = server.client();
-    client.create_activity().name("one").send().await.expect("create activity");
+    client
+        .create_activity()
+        .name("one")
+        .send()
+        .await
+        .expect("create activity");
     let machine = create_machine(&client, "LambdaThenSfn", &lambda_then_sfn()).await;
     let execution = start(&client, &format!("{machine}#HybridPath"), &json!({})).await;
     let done = wait_done(&client, &execution, Duration::from_secs(10)).await;
     assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
-    assert_eq!(json(done.output()), json!({"count": 1}), "the real ListActivities answered");
+    assert_eq!(
+        json(done.output()),
+        json!({"count": 1}),
+        "the real ListActivities answered"
+    );
 
     let plain = start(&client, &machine, &json!({})).await;
     let done = wait_done(&client, &plain, Duration::from_secs(10)).await;
-    assert_eq!(done.status(), &ExecutionStatus::Failed, "without a test case nothing is mocked");
+    assert_eq!(
+        done.status(),
+        &ExecutionStatus::Failed,
+        "without a test case nothing is mocked"
+    );
 }
 
 // Developer Guide: a mocked `.waitForTaskToken` Task gets a generated token and returns the
@@ -311,7 +337,13 @@ async fn unknown_test_cases_are_refused() {
     );
     let other = create_machine(&client, "NotInTheFile", &lambda_then_sfn()).await;
     assert_eq!(
-        code(client.start_execution().state_machine_arn(format!("{other}#HappyPath")).send().await),
+        code(
+            client
+                .start_execution()
+                .state_machine_arn(format!("{other}#HappyPath"))
+                .send()
+                .await
+        ),
         "ValidationException"
     );
 
@@ -319,7 +351,13 @@ async fn unknown_test_cases_are_refused() {
     let client = unmocked.client();
     let machine = create_machine(&client, "LambdaThenSfn", &lambda_then_sfn()).await;
     assert_eq!(
-        code(client.start_execution().state_machine_arn(format!("{machine}#HappyPath")).send().await),
+        code(
+            client
+                .start_execution()
+                .state_machine_arn(format!("{machine}#HappyPath"))
+                .send()
+                .await
+        ),
         "ValidationException"
     );
 }
@@ -371,4 +409,32 @@ async fn mock_invocation_counts_survive_kill_9() {
         .filter(|e| e.r#type == HistoryEventType::TaskSucceeded)
         .count();
     assert_eq!(polls, 2, "one poll before the crash, one after");
+}
+
+// A nested execution (`states:startExecution`) may name a test case of the child too.
+#[tokio::test]
+async fn a_nested_execution_runs_a_test_case() {
+    let dir = TempDir::new();
+    let server = mocked_server(&dir, 0.0);
+    let client = server.client();
+    let child = create_machine(&client, "LambdaThenSfn", &lambda_then_sfn()).await;
+    let parent = create_machine(
+        &client,
+        "Parent",
+        &json!({
+            "StartAt": "Child",
+            "States": {"Child": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Parameters": {"StateMachineArn": format!("{child}#HappyPath"), "Input": {}},
+                "OutputPath": "$.Output",
+                "End": true
+            }}
+        }),
+    )
+    .await;
+    let execution = start(&client, &parent, &json!({})).await;
+    let done = wait_done(&client, &execution, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
+    assert_eq!(json(done.output()), json!({"count": 3}));
 }

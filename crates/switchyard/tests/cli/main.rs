@@ -15,8 +15,8 @@ mod map_parallel;
 mod mock;
 mod paths;
 mod states;
-mod test_command;
 mod support;
+mod test_command;
 mod usage;
 mod validate;
 

@@ -256,12 +256,22 @@ fn mocked_activity_and_callback_tasks() {
         .collect();
     assert_eq!(
         tasks,
-        ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded", "TaskScheduled", "TaskStarted", "TaskSucceeded"]
+        [
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded"
+        ]
     );
     let parameters = &outcome.events("TaskScheduled")[0]["taskScheduledEventDetails"]["parameters"];
     let parameters: Value = serde_json::from_str(parameters.as_str().unwrap()).unwrap();
     assert!(
-        !parameters["MessageBody"]["token"].as_str().unwrap_or_default().is_empty(),
+        !parameters["MessageBody"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
         "{parameters}"
     );
 }

@@ -107,7 +107,11 @@ fn every_test_case_meets_its_expectations() {
         "{}",
         outcome.stdout
     );
-    assert!(outcome.stdout.contains("STATE MACHINE"), "a header row: {}", outcome.stdout);
+    assert!(
+        outcome.stdout.contains("STATE MACHINE"),
+        "a header row: {}",
+        outcome.stdout
+    );
     assert!(outcome.stdout.contains("3 passed, 0 failed"), "{}", outcome.stdout);
 }
 
@@ -127,7 +131,10 @@ fn unmet_expectations_fail_with_what_differed() {
         detail("Happy"),
         r#"output: expected {"n":99}, got {"n":1,"sqs":{"MessageId":"m-1"}}"#
     );
-    assert_eq!(detail("Broken"), "expected SUCCEEDED, got FAILED (Lambda.Unknown: down)");
+    assert_eq!(
+        detail("Broken"),
+        "expected SUCCEEDED, got FAILED (Lambda.Unknown: down)"
+    );
     assert_eq!(detail("Flaky"), "expected FAILED, got SUCCEEDED");
     assert!(outcome.stdout.contains("0 passed, 3 failed"), "{}", outcome.stdout);
 }
@@ -173,11 +180,24 @@ fn bad_files_and_arguments_are_usage_errors() {
     let expect = |name: &str, value: Value| scratch.write(name, &value.to_string()).display().to_string();
     let typo = expect("typo.json", json!({"Machine": {"Happy": {"outptu": {}}}}));
     let unknown_case = expect("unknown.json", json!({"Machine": {"Sad": {}}}));
-    let impossible = expect("impossible.json", json!({"Machine": {"Happy": {"status": "FAILED", "output": {}}}}));
+    let impossible = expect(
+        "impossible.json",
+        json!({"Machine": {"Happy": {"status": "FAILED", "output": {}}}}),
+    );
     let machine = format!("Machine={}", definition.display());
     let cases: Vec<(Vec<String>, &Path, Vec<String>, &str)> = vec![
-        (vec![machine.clone()], &bad_mock, vec![], "MockedResponses.Echo.\"zero\""),
-        (vec![machine.clone()], &good_mock, vec!["--expect".into(), typo], "unknown field `outptu`"),
+        (
+            vec![machine.clone()],
+            &bad_mock,
+            vec![],
+            "MockedResponses.Echo.\"zero\"",
+        ),
+        (
+            vec![machine.clone()],
+            &good_mock,
+            vec!["--expect".into(), typo],
+            "unknown field `outptu`",
+        ),
         (
             vec![machine.clone()],
             &good_mock,
@@ -202,7 +222,12 @@ fn bad_files_and_arguments_are_usage_errors() {
             vec![],
             "no state machine 'Other'",
         ),
-        (vec![definition.display().to_string()], &good_mock, vec![], "expected NAME=FILE"),
+        (
+            vec![definition.display().to_string()],
+            &good_mock,
+            vec![],
+            "expected NAME=FILE",
+        ),
         (
             vec![format!("Machine={}", invalid_definition.display())],
             &good_mock,
@@ -214,7 +239,11 @@ fn bad_files_and_arguments_are_usage_errors() {
         let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
         let outcome = test(mock, &definitions, &extra);
         assert_eq!(outcome.code, Some(2), "{definitions:?} {extra:?}: {outcome:?}");
-        assert!(outcome.stderr.contains(message), "{message:?} not in {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains(message),
+            "{message:?} not in {}",
+            outcome.stderr
+        );
     }
 
     let two_machines = scratch.write(
@@ -224,7 +253,13 @@ fn bad_files_and_arguments_are_usage_errors() {
     );
     let outcome = test(&two_machines, &[machine], &[]);
     assert_eq!(outcome.code, Some(2), "{outcome:?}");
-    assert!(outcome.stderr.contains("no --definition for the mock configuration's state machines: Second"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("no --definition for the mock configuration's state machines: Second"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 // README, "Testing state machines": the example runs as written, from the repository root.
