@@ -77,8 +77,26 @@ fn route(alias: &crate::machines::AliasRecord) -> String {
         .unwrap_or_default()
 }
 
+/// Check that the server's mock configuration has the test case `case` for the state
+/// machine called `machine`: a typo fails the call instead of running unmocked.
+fn check_test_case(api: &Api, machine: &str, case: &str) -> ApiResult<()> {
+    match &api.engine.config().mock_config {
+        Some(config) => config
+            .test_case(machine, case)
+            .map(drop)
+            .map_err(|e| ApiError::validation(e.to_string())),
+        None => Err(ApiError::validation(format!(
+            "The state machine ARN names the test case '{case}', but the server was started without a mock configuration (--mock-config or SFN_MOCK_CONFIG)"
+        ))),
+    }
+}
+
 pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult<Value> {
-    let target = request.str("stateMachineArn")?;
+    // Step Functions Local's way to pick a mock test case: `<state machine ARN>#<test case>`.
+    let (target, test_case) = match request.str("stateMachineArn")?.split_once('#') {
+        Some((arn, case)) => (arn, Some(case)),
+        None => (request.str("stateMachineArn")?, None),
+    };
     let parsed = parse_arn(target)?;
     if parsed.kind != "stateMachine" {
         return Err(ApiError::invalid_arn(target));
@@ -102,6 +120,9 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         _ => return Err(ApiError::invalid_arn(target)),
     };
     let machine_arn = machine.machine_arn.clone().unwrap_or_else(|| machine.arn.clone());
+    if let Some(case) = test_case {
+        check_test_case(api, &machine.name, case)?;
+    }
     if sync && !machine.is_express() {
         return Err(ApiError::new(
             "StateMachineTypeNotSupported",
@@ -138,7 +159,7 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
             .and_then(|r| ExecutionRecord::from_row(&r))
         {
             // Starting the same execution again while it runs is idempotent.
-            if existing.status == "RUNNING" && existing.input == input {
+            if existing.status == "RUNNING" && existing.input == input && existing.test_case.as_deref() == test_case {
                 return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(existing.start_ms)}));
             }
             return Err(ApiError::new(
@@ -169,6 +190,7 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         redrive_ms: None,
         trace_header: request.opt_str("traceHeader")?.map(str::to_owned),
         redrive_point: None,
+        test_case: test_case.map(str::to_owned),
     };
     let start_ms = record.start_ms;
     let mut done = api.engine.start(record, parsed_machine).await?;

@@ -6,7 +6,7 @@
 //! event with AWS's ids and `previousEventId` chain.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -16,6 +16,7 @@ use asl::definition::*;
 use asl::errors::{names, Failure};
 use asl::template::{select, Scope, Template};
 use futures_util::stream::{self, StreamExt};
+use integrations::mock::TestCase;
 use integrations::{Integration, TaskRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map as JsonMap, Value};
@@ -144,6 +145,9 @@ pub struct Checkpoint {
     /// Set on the point a redrive starts from: the run records `ExecutionRedriven` first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redrive_count: Option<u32>,
+    /// How many times each mocked Task state has been invoked (see [`Hooks::mocks`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mock_invocations: BTreeMap<String, u64>,
 }
 
 /// A Wait state in progress.
@@ -198,6 +202,12 @@ pub struct Hooks<'a> {
     pub resume: Option<Checkpoint>,
     /// Resolves when the execution is to be aborted.
     pub stop: Option<LocalFuture<'a, Stop>>,
+    /// A mock configuration's test case: the Task states it names get its answers instead
+    /// of calling the integration (or waiting for an activity worker or a callback). The
+    /// answer is chosen by the state's invocation number in the execution (retries and
+    /// re-entries count), which checkpoints carry, so a resumed execution sees the same
+    /// answers a run without the crash would have seen.
+    pub mocks: Option<&'a TestCase>,
 }
 
 /// Run an execution to its end.
@@ -247,6 +257,8 @@ pub async fn run_with(
         resumed_wait: Cell::new(resume.as_ref().and_then(|c| c.wait)),
         current: RefCell::new(None),
         fixed_context: None,
+        mocks: hooks.mocks,
+        mock_invocations: RefCell::new(resume.as_ref().map(|c| c.mock_invocations.clone()).unwrap_or_default()),
     };
     let root = Rc::new(Frame::root());
     let (start, input) = match resume {
@@ -340,6 +352,8 @@ pub async fn run_with(
                 input_text: None,
                 wait: None,
                 redrive_count: None,
+                // A redrive goes on counting: a mock's next answer is for the next call.
+                mock_invocations: run.mock_invocations.borrow().clone(),
             })
         }
     };
@@ -427,6 +441,9 @@ struct Run<'a> {
     /// A Context object given whole (TestState's `context`): it replaces the one built from
     /// the execution, so `$$` shows exactly what the caller supplied.
     fixed_context: Option<Value>,
+    mocks: Option<&'a TestCase>,
+    /// Invocations so far of each mocked state (see [`Hooks::mocks`]).
+    mock_invocations: RefCell<BTreeMap<String, u64>>,
 }
 
 /// The [`Scope`] of one state: its input, the lazily built Context object and variables.
@@ -627,6 +644,7 @@ impl<'a> Run<'a> {
             input_text: self.first_input_text.borrow().clone(),
             wait,
             redrive_count: None,
+            mock_invocations: self.mock_invocations.borrow().clone(),
         };
         observer.step(events, checkpoint).await;
     }
@@ -1282,6 +1300,19 @@ impl<'a> Run<'a> {
         })
     }
 
+    /// The mock's answer for this invocation of the Task state `state_name`, counting it;
+    /// `None` when the state is not mocked.
+    fn mock_answer(&self, state_name: &str) -> Option<Result<Value, Failure>> {
+        let mocks = self.mocks.filter(|m| m.mocks(state_name))?;
+        let invocation = {
+            let mut counts = self.mock_invocations.borrow_mut();
+            let count = counts.entry(state_name.to_owned()).or_insert(0);
+            *count += 1;
+            *count - 1
+        };
+        mocks.answer(state_name, invocation)
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn task_attempt(
         &self,
@@ -1296,16 +1327,25 @@ impl<'a> Run<'a> {
         let located = |f: Failure| Run::located(f, state, entered_id);
         let record = frame.record;
         let input = self.effective_input(state, raw_input, frame).map_err(located)?;
+        let mocked = self.mock_answer(&state.name);
         let pattern = match self.tokens {
+            _ if mocked.is_some() => Pattern::Mocked {
+                activity: is_activity(&task.resource),
+            },
             Some(tokens) if is_activity(&task.resource) => Pattern::Activity(tokens),
             Some(tokens) if task.resource.ends_with(".waitForTaskToken") => Pattern::Callback(tokens),
             _ if task.resource.ends_with(".sync") || task.resource.ends_with(".sync:2") => Pattern::Job,
             _ => Pattern::RequestResponse,
         };
         let token = match pattern {
-            Pattern::RequestResponse => None,
-            Pattern::Job => None,
-            _ => Some(crate::token::encode(&self.spec.execution_arn, entered_id, retry_count)),
+            Pattern::RequestResponse | Pattern::Job => None,
+            // Step Functions Local hands a mocked callback task a token too, so parameters
+            // that pass `$$.Task.Token` on evaluate as they would for real.
+            Pattern::Mocked { activity } => (activity || task.resource.ends_with(".waitForTaskToken"))
+                .then(|| crate::token::encode(&self.spec.execution_arn, entered_id, retry_count)),
+            Pattern::Activity(_) | Pattern::Callback(_) => {
+                Some(crate::token::encode(&self.spec.execution_arn, entered_id, retry_count))
+            }
         };
         let parameters = {
             let mut scope = self.scope(frame, &input, state, entered_ms, Some(retry_count));
@@ -1325,8 +1365,37 @@ impl<'a> Run<'a> {
             (timeout, heartbeat)
         };
         let token = token.unwrap_or_default();
-        let invocation: LocalFuture<'_, Result<Value, Failure>> = match pattern {
-            Pattern::Activity(tokens) => {
+        let invocation: LocalFuture<'_, Result<Value, Failure>> = match (mocked, pattern) {
+            // A mocked task records the events a real one of its kind records up to its
+            // result, which the mock gives at once: no worker or callback is waited for
+            // (Step Functions Local), and there is no `TaskSubmitted`, since nothing was
+            // submitted.
+            (Some(answer), Pattern::Mocked { activity: true }) => {
+                self.emit(record, || EventKind::ActivityScheduled {
+                    resource: task.resource.clone(),
+                    input: parameters.clone(),
+                    timeout,
+                    heartbeat,
+                });
+                self.emit(record, || EventKind::ActivityStarted { worker_name: None });
+                Box::pin(std::future::ready(answer))
+            }
+            (Some(answer), _) => {
+                self.emit(record, || EventKind::TaskScheduled {
+                    resource_type: resource_type.clone(),
+                    resource: resource.clone(),
+                    region: self.spec.region.clone(),
+                    parameters: parameters.clone(),
+                    timeout,
+                    heartbeat,
+                });
+                self.emit(record, || EventKind::TaskStarted {
+                    resource_type: resource_type.clone(),
+                    resource: resource.clone(),
+                });
+                Box::pin(std::future::ready(answer))
+            }
+            (None, Pattern::Activity(tokens)) => {
                 if !tokens.activity_exists(&task.resource) {
                     // Recorded (activities test_activity_task_on_deleted): a States.Runtime
                     // failure of the state, with no ActivityScheduled event.
@@ -1347,7 +1416,7 @@ impl<'a> Run<'a> {
                     tokens.wait_token(&token, heartbeat).await
                 })
             }
-            Pattern::Callback(_) | Pattern::RequestResponse | Pattern::Job => {
+            (None, _) => {
                 self.emit(record, || EventKind::TaskScheduled {
                     resource_type: resource_type.clone(),
                     resource: resource.clone(),
@@ -1410,7 +1479,7 @@ impl<'a> Run<'a> {
             }
             None => invocation.await,
         };
-        let activity = matches!(pattern, Pattern::Activity(_));
+        let activity = matches!(pattern, Pattern::Activity(_) | Pattern::Mocked { activity: true });
         match outcome {
             Ok(result) => {
                 if activity {
@@ -1697,6 +1766,10 @@ enum Pattern<'a> {
     /// `.waitForTaskToken`: the call goes out, then the task waits for its token.
     Callback(&'a dyn TokenHub),
     Activity(&'a dyn TokenHub),
+    /// Answered by the run's mock test case; `activity` picks the events to record.
+    Mocked {
+        activity: bool,
+    },
 }
 
 /// `arn:aws:states:<region>:<account>:activity:<name>`.

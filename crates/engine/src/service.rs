@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 
 use asl::definition::StateMachine;
+use integrations::mock::{MockConfig, TestCase};
 use integrations::Integration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -47,6 +48,9 @@ pub struct EngineConfig {
     pub max_payload_bytes: usize,
     /// Executor threads.
     pub executors: usize,
+    /// Step Functions Local's mock configuration: executions started with a test case
+    /// ([`ExecutionRecord::test_case`]) take their Task answers from it.
+    pub mock_config: Option<Arc<MockConfig>>,
 }
 
 impl Default for EngineConfig {
@@ -55,6 +59,7 @@ impl Default for EngineConfig {
             wait_scale: 1.0,
             max_payload_bytes: 256 * 1024,
             executors: 2,
+            mock_config: None,
         }
     }
 }
@@ -96,6 +101,10 @@ pub struct ExecutionRecord {
     /// Where a redrive starts (a failed, timed-out or aborted Standard execution).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redrive_point: Option<Checkpoint>,
+    /// The mock configuration's test case the execution runs under (StartExecution with
+    /// `<state machine ARN>#<test case>`); kept so a resumed execution is mocked too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_case: Option<String>,
 }
 
 impl ExecutionRecord {
@@ -379,6 +388,21 @@ impl Engine {
         self.running().contains_key(arn)
     }
 
+    /// The test case an execution runs under. The API checks it exists before starting an
+    /// execution; one that resumes after a restart with another (or no) mock configuration
+    /// gets a test case that fails its Tasks, so it never calls a real service in its place.
+    fn test_case(&self, machine: &str, case: &str) -> Arc<TestCase> {
+        let found = match &self.inner.config.mock_config {
+            Some(config) => config.test_case(machine, case).map_err(|e| e.to_string()),
+            None => Err("no mock configuration is loaded".to_owned()),
+        };
+        found.unwrap_or_else(|problem| {
+            Arc::new(TestCase::unavailable(format!(
+                "The execution runs under test case '{case}', which the server cannot use: {problem}"
+            )))
+        })
+    }
+
     fn next_seed(&self) -> u64 {
         let n = self.inner.seed.fetch_add(0x9E37_79B9, Ordering::Relaxed) as u64;
         n.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1
@@ -447,7 +471,12 @@ impl Engine {
             store: self.inner.store.clone(),
             execution: record.execution_arn.clone(),
         };
+        let mocks = record
+            .test_case
+            .as_ref()
+            .map(|case| self.test_case(&record.state_machine_name, case));
         let hooks = Hooks {
+            mocks: mocks.as_deref(),
             observer: (!record.express).then_some(&observer as &dyn Observer),
             tokens: Some(&self.inner.hub),
             resume,

@@ -148,3 +148,75 @@ fn a_resumed_run_goes_on_from_its_checkpoint_with_the_same_numbering() {
         resumed.history.last().unwrap().to_json(|_| Value::Null)["executionSucceededEventDetails"]["output"].clone();
     assert_eq!(output, json!(r#"{"x":41,"n":1}"#));
 }
+
+/// A polling loop: `Poll` is a mocked Task entered twice (its answers "0" and "1"), with a
+/// Wait between, where a crash may come.
+fn polling_machine() -> asl::definition::StateMachine {
+    asl::loader::load(&json!({"StartAt": "Poll", "States": {
+        "Poll": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Done?"},
+        "Done?": {"Type": "Choice", "Choices": [{"Variable": "$.done", "BooleanEquals": true, "Next": "End"}], "Default": "Wait"},
+        "Wait": {"Type": "Wait", "Seconds": 1, "Next": "Poll"},
+        "End": {"Type": "Succeed"}
+    }}))
+    .unwrap()
+}
+
+const POLLING_MOCKS: &str = r#"{
+  "StateMachines": {"m": {"TestCases": {"Twice": {"Poll": "Progress"}}}},
+  "MockedResponses": {"Progress": {"0": {"Return": {"done": false}}, "1": {"Return": {"done": true}}}}}"#;
+
+// A mock's invocation count lives in the checkpoint: resuming inside the Wait after the first
+// poll answers the second poll with "1", as the uninterrupted run does, not with "0" again.
+#[test]
+fn mock_invocation_counts_survive_a_resume() {
+    let machine = polling_machine();
+    let config = integrations::mock::MockConfig::parse(POLLING_MOCKS).unwrap();
+    let case = config.test_case("m", "Twice").unwrap();
+    let recorder = Recorder {
+        steps: RefCell::new(Vec::new()),
+    };
+    let hooks = Hooks {
+        observer: Some(&recorder),
+        mocks: Some(&case),
+        ..Hooks::default()
+    };
+    let first = block(run_with(
+        &machine,
+        &spec(),
+        &integrations::Unconfigured,
+        &SystemClock,
+        &options(),
+        hooks,
+    ));
+    assert_eq!(first.output, Some(json!({"done": true})));
+    let inside_wait = recorder
+        .steps
+        .borrow()
+        .iter()
+        .find(|(_, c)| c.wait.is_some())
+        .map(|(_, c)| c.clone())
+        .expect("a step inside the Wait");
+    assert_eq!(inside_wait.mock_invocations.get("Poll"), Some(&1));
+    let text = serde_json::to_string(&inside_wait).unwrap();
+    let hooks = Hooks {
+        resume: Some(serde_json::from_str(&text).unwrap()),
+        mocks: Some(&case),
+        ..Hooks::default()
+    };
+    let resumed = block(run_with(
+        &machine,
+        &spec(),
+        &integrations::Unconfigured,
+        &SystemClock,
+        &options(),
+        hooks,
+    ));
+    assert_eq!(resumed.status, Status::Succeeded);
+    assert_eq!(resumed.output, Some(json!({"done": true})));
+    let polls = resumed
+        .history
+        .iter()
+        .filter(|e| e.kind.type_name() == "TaskSucceeded")
+        .count();
+    assert_eq!(polls, 1, "the resumed run polls once more, and is answered \"done\"");
+}

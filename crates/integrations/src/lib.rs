@@ -1,9 +1,10 @@
 //! Task integrations: what a Task state's `Resource` does when the engine runs it.
 //!
-//! The engine knows only the [`Integration`] trait. This crate holds its implementations
-//! ([`mock::MockIntegration`] answers from a Step Functions Local mock configuration file),
-//! the [`Router`] that sends each resource to its integration, and the [`http::HttpClient`]
-//! the networked ones share.
+//! The engine knows only the [`Integration`] trait. This crate holds its implementations,
+//! the [`Router`] that sends each resource to its integration, the [`http::HttpClient`] the
+//! networked ones share, and [`mock`], Step Functions Local's mock configuration files: the
+//! engine asks a [`mock::TestCase`] first and calls the integration only for Task states it
+//! does not mock.
 
 use std::future::Future;
 use std::pin::Pin;

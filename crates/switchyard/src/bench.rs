@@ -295,6 +295,7 @@ fn store_executions(data_dir: &Path, count: usize) -> Result<()> {
                     redrive_ms: None,
                     trace_header: None,
                     redrive_point: None,
+                    test_case: None,
                 };
                 store::Write::PutExecution(record.row())
             })

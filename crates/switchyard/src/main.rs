@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 mod bench;
 mod serve;
+mod test_cases;
 mod validate;
 
 #[derive(Parser)]
@@ -27,6 +28,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run one execution of a state machine and print its result as JSON.
     Run(RunArgs),
+    /// Run every test case of a mock configuration file and check its expectations.
+    Test(test_cases::TestArgs),
     /// Check a definition as AWS's ValidateStateMachineDefinition does.
     Validate {
         /// The definition (JSON or YAML).
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Bench(args) => bench::bench(args),
         Command::Run(args) => run(args),
+        Command::Test(args) => test_cases::test(args),
         Command::Validate { file } => validate::validate(&file),
     };
     match result {
@@ -86,6 +90,11 @@ fn main() -> ExitCode {
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Read and check a Step Functions Local mock configuration file.
+fn load_mock_config(path: &Path) -> Result<integrations::mock::MockConfig> {
+    integrations::mock::MockConfig::parse(&read(path)?).with_context(|| format!("{}", path.display()))
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
@@ -115,43 +124,28 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "StateMachine".into()),
     };
-    let execution_name = uuid::Uuid::new_v4().to_string();
-    let prefix = format!("arn:aws:states:{}:{}", args.region, args.account);
-    let spec = engine::execution::ExecutionSpec {
-        execution_arn: format!("{prefix}:execution:{name}:{execution_name}"),
-        execution_name,
-        state_machine_arn: format!("{prefix}:stateMachine:{name}"),
-        state_machine_name: name.clone(),
-        role_arn: format!("arn:aws:iam::{}:role/switchyard", args.account),
-        region: args.region.clone(),
-        account: args.account.clone(),
-        input_text,
-    };
+    let spec = execution_spec(&name, &args.account, &args.region, input_text);
     let options = engine::execution::Options {
         wait_scale: args.wait_scale,
         keep_history: args.history,
         seed: rand_seed(),
         ..engine::execution::Options::default()
     };
-    let mock_config = match &args.mock_config {
-        Some(path) => Some(integrations::mock::MockConfig::parse(&read(path)?)?),
-        None => None,
-    };
-    let mock = match (&mock_config, &args.test_case) {
-        (Some(config), Some(case)) => Some(config.integration(&name, case)?),
+    let test_case = match (&args.mock_config, &args.test_case) {
+        (Some(path), Some(case)) => Some(load_mock_config(path)?.test_case(&name, case)?),
         _ => None,
     };
-    let integration: &dyn integrations::Integration = match &mock {
-        Some(m) => m,
-        None => &integrations::Unconfigured,
-    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
-    let outcome = runtime.block_on(engine::execution::run(
+    let outcome = runtime.block_on(engine::execution::run_with(
         &machine,
         &spec,
-        integration,
+        &integrations::Unconfigured,
         &engine::execution::SystemClock,
         &options,
+        engine::execution::Hooks {
+            mocks: test_case.as_deref(),
+            ..Default::default()
+        },
     ));
 
     let mut result = serde_json::Map::new();
@@ -180,6 +174,22 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The identity of a one-off execution of the state machine `name`, with a fresh name.
+fn execution_spec(name: &str, account: &str, region: &str, input_text: String) -> engine::execution::ExecutionSpec {
+    let execution_name = uuid::Uuid::new_v4().to_string();
+    let prefix = format!("arn:aws:states:{region}:{account}");
+    engine::execution::ExecutionSpec {
+        execution_arn: format!("{prefix}:execution:{name}:{execution_name}"),
+        execution_name,
+        state_machine_arn: format!("{prefix}:stateMachine:{name}"),
+        state_machine_name: name.to_owned(),
+        role_arn: format!("arn:aws:iam::{account}:role/switchyard"),
+        region: region.to_owned(),
+        account: account.to_owned(),
+        input_text,
+    }
 }
 
 /// A seed for the run's randomness (`States.UUID`, `States.MathRandom`, jitter).

@@ -35,6 +35,10 @@ pub(crate) struct ServeArgs {
     /// The largest payload (execution input, state output), in bytes (AWS: 256 KiB).
     #[arg(long, default_value_t = 256 * 1024)]
     max_payload_bytes: usize,
+    /// A Step Functions Local mock configuration file: StartExecution and
+    /// StartSyncExecution with `<state machine ARN>#<test case>` run that test case.
+    #[arg(long, env = "SFN_MOCK_CONFIG")]
+    mock_config: Option<PathBuf>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -48,6 +52,12 @@ fn default_data_dir() -> PathBuf {
 }
 
 pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
+    // Checked before anything starts, so a mistake in the file stops the server with its
+    // place instead of failing executions later.
+    let mock_config = match &args.mock_config {
+        Some(path) => Some(Arc::new(crate::load_mock_config(path)?)),
+        None => None,
+    };
     let store: Arc<dyn store::Store> = if args.in_memory {
         Arc::new(store::sqlite::Sqlite::in_memory()?)
     } else {
@@ -61,6 +71,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
         engine::service::EngineConfig {
             wait_scale: args.wait_scale,
             max_payload_bytes: args.max_payload_bytes,
+            mock_config: mock_config.clone(),
             ..Default::default()
         },
     );
@@ -89,6 +100,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
         eprintln!("switchyard: listening on http://{address} ({resumed} executions resumed)");
+        if let (Some(path), Some(config)) = (&args.mock_config, &mock_config) {
+            let cases: usize = config.machines().map(|(_, cases)| cases.len()).sum();
+            eprintln!("switchyard: mock configuration {}: {cases} test cases", path.display());
+        }
         axum::serve(listener, api::router(api))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

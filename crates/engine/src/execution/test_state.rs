@@ -230,6 +230,8 @@ pub async fn test_state(
         transitions: Cell::new(0),
         first_input_text: RefCell::new(None),
         fixed_context: Some(context),
+        mocks: None,
+        mock_invocations: RefCell::default(),
     };
     let frame = Frame::root();
     frame.vars.borrow_mut().extend(request.variables.clone());

@@ -9,5 +9,6 @@ mod durability;
 mod executions;
 mod machines;
 mod map_runs;
+mod mocks;
 mod support;
 mod versions;

@@ -16,6 +16,7 @@ mod mock;
 mod paths;
 mod states;
 mod support;
+mod test_command;
 mod usage;
 mod validate;
 

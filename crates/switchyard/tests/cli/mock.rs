@@ -213,3 +213,65 @@ fn invalid_mock_configurations() {
         assert!(outcome.json.is_null(), "no result is printed: {}", outcome.stdout);
     }
 }
+
+// Developer Guide, "Using mocked service integrations": a mocked activity or
+// `.waitForTaskToken` Task answers at once; its history is that of the real kind of Task
+// (Activity* events for an activity), and the callback's parameters get a task token.
+#[test]
+fn mocked_activity_and_callback_tasks() {
+    let definition = json!({
+        "StartAt": "Approve",
+        "States": {
+            "Approve": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:approver", "ResultPath": "$.approval", "Next": "Notify"},
+            "Notify": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "ResultPath": "$.callback",
+                "End": true
+            }
+        }
+    });
+    let config = json!({
+        "StateMachines": {"Waiting": {"TestCases": {"Answered": {"Approve": "Approved", "Notify": "CalledBack"}}}},
+        "MockedResponses": {
+            "Approved": {"0": {"Return": {"approved": true}}},
+            "CalledBack": {"0": {"Return": {"delivered": true}}}
+        }
+    });
+    let outcome = machine(definition)
+        .stem("Waiting")
+        .mock(config, "Answered")
+        .input(json!({}))
+        .history()
+        .run();
+    assert_eq!(
+        outcome.output(),
+        &json!({"approval": {"approved": true}, "callback": {"delivered": true}})
+    );
+    let tasks: Vec<String> = outcome
+        .event_types()
+        .into_iter()
+        .filter(|t| (t.starts_with("Task") || t.starts_with("Activity")) && !t.starts_with("TaskState"))
+        .collect();
+    assert_eq!(
+        tasks,
+        [
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSucceeded"
+        ]
+    );
+    let parameters = &outcome.events("TaskScheduled")[0]["taskScheduledEventDetails"]["parameters"];
+    let parameters: Value = serde_json::from_str(parameters.as_str().unwrap()).unwrap();
+    assert!(
+        !parameters["MessageBody"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "{parameters}"
+    );
+}
