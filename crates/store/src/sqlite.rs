@@ -17,6 +17,14 @@ use tokio::sync::oneshot;
 
 use crate::{Commit, ExecutionQuery, ExecutionRow, Kind, Resource, Result, Store, StoreError, Write};
 
+/// The schema, version [`SCHEMA_VERSION`].
+///
+/// Executions get a sequence number (`seq`), and their events and checkpoints are keyed by
+/// it rather than by ARN: new rows then land at the right-hand edge of each B-tree instead
+/// of on random pages (execution names are often UUIDs), so a group commit writes a few
+/// pages to the WAL, not one page per execution per table. `machine`, `version`, `alias`
+/// and `start_ms` never change once an execution is stored; only `status` and `body` do,
+/// which keeps updates out of the listing indexes.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS resources (
     arn TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT, body TEXT NOT NULL);
@@ -24,18 +32,70 @@ CREATE INDEX IF NOT EXISTS resources_by_kind ON resources (kind, parent);
 CREATE TABLE IF NOT EXISTS tags (arn TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS definitions (hash TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (
-    arn TEXT PRIMARY KEY, machine TEXT NOT NULL, version TEXT, alias TEXT,
+    seq INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, machine TEXT NOT NULL, version TEXT, alias TEXT,
     status TEXT NOT NULL, start_ms INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (machine, start_ms);
 CREATE INDEX IF NOT EXISTS executions_by_version ON executions (version, start_ms) WHERE version IS NOT NULL;
 CREATE INDEX IF NOT EXISTS executions_by_alias ON executions (alias, start_ms) WHERE alias IS NOT NULL;
 CREATE TABLE IF NOT EXISTS events (
-    execution TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
+    execution INTEGER NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (execution, id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS checkpoints (execution TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (execution INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS task_responses (token TEXT PRIMARY KEY, execution TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS task_responses_by_execution ON task_responses (execution);
 ";
+
+/// Kept in SQLite's `user_version`; 0 is a new file or the first layout (keyed by ARN).
+const SCHEMA_VERSION: i64 = 1;
+
+/// Move a database of the first layout (events and checkpoints keyed by execution ARN) to
+/// the current one, keeping every row.
+const MIGRATE_FROM_0: &str = "
+DROP INDEX executions_by_machine;
+DROP INDEX executions_by_version;
+DROP INDEX executions_by_alias;
+ALTER TABLE executions RENAME TO executions_v0;
+ALTER TABLE events RENAME TO events_v0;
+ALTER TABLE checkpoints RENAME TO checkpoints_v0;
+";
+const MIGRATE_FROM_0_COPY: &str = "
+INSERT INTO executions (arn, machine, version, alias, status, start_ms, body)
+    SELECT arn, machine, version, alias, status, start_ms, body FROM executions_v0 ORDER BY start_ms, arn;
+INSERT INTO events (execution, id, body)
+    SELECT e.seq, o.id, o.body FROM events_v0 o JOIN executions e ON e.arn = o.execution;
+INSERT INTO checkpoints (execution, body)
+    SELECT e.seq, o.body FROM checkpoints_v0 o JOIN executions e ON e.arn = o.execution;
+DROP TABLE executions_v0;
+DROP TABLE events_v0;
+DROP TABLE checkpoints_v0;
+";
+
+/// Create the schema, or bring an older file's up to date, in one transaction.
+fn prepare_schema(connection: &mut Connection) -> Result<()> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "the database has schema version {version}; this Switchyard knows up to {SCHEMA_VERSION}: use a newer Switchyard"
+        )));
+    }
+    let tx = connection.transaction()?;
+    let first_layout = version == 0
+        && tx.query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'executions'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
+    if first_layout {
+        tx.execute_batch(MIGRATE_FROM_0)?;
+    }
+    tx.execute_batch(SCHEMA)?;
+    if first_layout {
+        tx.execute_batch(MIGRATE_FROM_0_COPY)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
 
 /// How many queued batches one transaction may take: bounds the latency of the first.
 const MAX_GROUP: usize = 512;
@@ -53,13 +113,13 @@ pub struct Sqlite {
 impl Sqlite {
     /// Open (or create) the database file `path`.
     pub fn open(path: &Path) -> Result<Sqlite> {
-        let writer = Connection::open(path)?;
+        let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "FULL")?;
         // Fewer, larger checkpoints: each costs an fsync of the database file.
         writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         writer.pragma_update(None, "cache_size", -65_536)?;
-        writer.execute_batch(SCHEMA)?;
+        prepare_schema(&mut writer)?;
         let mut readers = Vec::new();
         for _ in 0..4 {
             let reader = Connection::open(path)?;
@@ -72,8 +132,8 @@ impl Sqlite {
 
     /// A private in-memory database: nothing survives the process.
     pub fn in_memory() -> Result<Sqlite> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(SCHEMA)?;
+        let mut connection = Connection::open_in_memory()?;
+        prepare_schema(&mut connection)?;
         let shared = Arc::new(Mutex::new(connection));
         Ok(Sqlite::start(shared.clone(), vec![shared]))
     }
@@ -178,28 +238,33 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> 
         }
         Write::PutExecution(e) => {
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO executions (arn, machine, version, alias, status, start_ms, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO executions (arn, machine, version, alias, status, start_ms, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (arn) DO UPDATE SET status = excluded.status, body = excluded.body",
             )?
             .execute(params![
                 e.arn, e.machine, e.version, e.alias, e.status, e.start_ms, e.body
             ])?;
         }
         Write::AppendEvents { execution, events } => {
+            let seq = sequence_number(tx, execution)?;
             let mut insert =
                 tx.prepare_cached("INSERT OR REPLACE INTO events (execution, id, body) VALUES (?1, ?2, ?3)")?;
             for (id, body) in events {
-                insert.execute(params![execution, *id as i64, body])?;
+                insert.execute(params![seq, *id as i64, body])?;
             }
         }
         Write::PutCheckpoint { execution, checkpoint } => match checkpoint {
             Some(body) => {
+                let seq = sequence_number(tx, execution)?;
                 tx.prepare_cached("INSERT OR REPLACE INTO checkpoints (execution, body) VALUES (?1, ?2)")?
-                    .execute([execution, body])?;
+                    .execute(params![seq, body])?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM checkpoints WHERE execution = ?1")?
-                    .execute([execution])?;
+                tx.prepare_cached(
+                    "DELETE FROM checkpoints WHERE execution = (SELECT seq FROM executions WHERE arn = ?1)",
+                )?
+                .execute([execution])?;
                 tx.prepare_cached("DELETE FROM task_responses WHERE execution = ?1")?
                     .execute([execution])?;
             }
@@ -214,6 +279,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> 
         }
     }
     Ok(())
+}
+
+/// The sequence number of a stored execution; events and checkpoints of an execution that
+/// was never stored are refused (the commit fails) rather than orphaned.
+fn sequence_number(tx: &rusqlite::Transaction<'_>, execution: &str) -> rusqlite::Result<i64> {
+    tx.prepare_cached("SELECT seq FROM executions WHERE arn = ?1")?
+        .query_row([execution], |r| r.get(0))
 }
 
 fn kind_from(text: &str) -> rusqlite::Result<Kind> {
@@ -344,9 +416,11 @@ impl Store for Sqlite {
 
     fn events(&self, execution: &str, after: Option<u64>, reverse: bool, limit: usize) -> Result<Vec<(u64, String)>> {
         let sql = if reverse {
-            "SELECT id, body FROM events WHERE execution = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+            "SELECT id, body FROM events WHERE execution = (SELECT seq FROM executions WHERE arn = ?1)
+               AND id < ?2 ORDER BY id DESC LIMIT ?3"
         } else {
-            "SELECT id, body FROM events WHERE execution = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+            "SELECT id, body FROM events WHERE execution = (SELECT seq FROM executions WHERE arn = ?1)
+               AND id > ?2 ORDER BY id LIMIT ?3"
         };
         let bound = match (after, reverse) {
             (Some(id), _) => id as i64,
@@ -364,7 +438,7 @@ impl Store for Sqlite {
 
     fn checkpoints(&self) -> Result<Vec<(String, String)>> {
         self.read(|c| {
-            c.prepare_cached("SELECT execution, body FROM checkpoints")?
+            c.prepare_cached("SELECT e.arn, c.body FROM checkpoints c JOIN executions e ON e.seq = c.execution")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect()
         })
@@ -429,6 +503,61 @@ mod tests {
         assert_eq!(store.events("e1", Some(1), false, 10).unwrap()[0].0, 2);
         assert_eq!(store.events("e1", None, true, 1).unwrap()[0].0, 2);
         assert_eq!(store.checkpoints().unwrap().len(), 1);
+    }
+
+    /// A database written by the first layout (events and checkpoints keyed by ARN) opens
+    /// with every row kept and goes on taking writes.
+    #[test]
+    fn a_first_layout_file_is_migrated_with_its_rows() {
+        let dir = std::env::temp_dir().join(format!("switchyard-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("migrate.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE executions (arn TEXT PRIMARY KEY, machine TEXT NOT NULL, version TEXT, alias TEXT,
+                     status TEXT NOT NULL, start_ms INTEGER NOT NULL, body TEXT NOT NULL);
+                 CREATE INDEX executions_by_machine ON executions (machine, start_ms);
+                 CREATE INDEX executions_by_version ON executions (version, start_ms) WHERE version IS NOT NULL;
+                 CREATE INDEX executions_by_alias ON executions (alias, start_ms) WHERE alias IS NOT NULL;
+                 CREATE TABLE events (execution TEXT NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
+                     PRIMARY KEY (execution, id)) WITHOUT ROWID;
+                 CREATE TABLE checkpoints (execution TEXT PRIMARY KEY, body TEXT NOT NULL);
+                 INSERT INTO executions VALUES ('e1', 'm', NULL, NULL, 'RUNNING', 1, '{}');
+                 INSERT INTO executions VALUES ('e2', 'm', NULL, NULL, 'SUCCEEDED', 2, '{}');
+                 INSERT INTO events VALUES ('e1', 1, 'a'), ('e1', 2, 'b'), ('e2', 1, 'c');
+                 INSERT INTO checkpoints VALUES ('e1', 'here');",
+            )
+            .unwrap();
+        }
+        let store = Sqlite::open(&path).unwrap();
+        assert_eq!(store.checkpoints().unwrap(), [("e1".to_owned(), "here".to_owned())]);
+        let events = store.events("e1", None, false, 10).unwrap();
+        assert_eq!(events, [(1, "a".to_owned()), (2, "b".to_owned())]);
+        assert_eq!(store.events("e2", None, false, 10).unwrap(), [(1, "c".to_owned())]);
+        block(store.commit(vec![Write::AppendEvents {
+            execution: "e1".into(),
+            events: vec![(3, "d".into())],
+        }]))
+        .unwrap();
+        assert_eq!(store.events("e1", None, true, 1).unwrap(), [(3, "d".to_owned())]);
+        let query = ExecutionQuery {
+            machine: "m".into(),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(store.executions(&query).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn events_of_an_execution_never_stored_are_refused() {
+        let store = Sqlite::in_memory().unwrap();
+        let orphan = Write::AppendEvents {
+            execution: "nobody".into(),
+            events: vec![(1, "x".into())],
+        };
+        assert!(block(store.commit(vec![orphan])).is_err());
     }
 
     #[test]
