@@ -1,7 +1,8 @@
 //! Task integrations: what a Task state's `Resource` does when the engine runs it.
 //!
 //! The engine knows only the [`Integration`] trait. This crate holds its implementations
-//! ([`mock::MockIntegration`] answers from a Step Functions Local mock configuration file),
+//! ([`mock::MockIntegration`] answers from a Step Functions Local mock configuration file,
+//! [`http_task::HttpTask`] calls HTTP APIs with the credentials of [`connections`]),
 //! the [`Router`] that sends each resource to its integration, and the [`http::HttpClient`]
 //! the networked ones share.
 
@@ -12,7 +13,9 @@ use std::sync::Arc;
 use asl::errors::Failure;
 use serde_json::Value;
 
+pub mod connections;
 pub mod http;
+pub mod http_task;
 pub mod mock;
 
 /// Everything an integration is told about one Task invocation.
