@@ -32,7 +32,7 @@ use serde::Deserialize;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectionsError {
-    #[error("cannot read the connections file {path}: {source}")]
+    #[error("cannot read the connections file {}", .path.display())]
     Read { path: PathBuf, source: std::io::Error },
     /// Not JSON, or not the expected shape (serde's message names the field, line and column).
     #[error("the connections file is not valid: {0}")]
@@ -139,6 +139,17 @@ enum AuthorizationType {
     OauthClientCredentials,
 }
 
+impl AuthorizationType {
+    /// The name as the file spells it.
+    fn name(self) -> &'static str {
+        match self {
+            AuthorizationType::ApiKey => "API_KEY",
+            AuthorizationType::Basic => "BASIC",
+            AuthorizationType::OauthClientCredentials => "OAUTH_CLIENT_CREDENTIALS",
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 struct RawAuthParameters {
@@ -214,20 +225,39 @@ impl RawConnection {
         }
         let params = self.auth_parameters;
         let present = [
-            (AuthorizationType::ApiKey, params.api_key_auth_parameters.is_some(), "ApiKeyAuthParameters"),
-            (AuthorizationType::Basic, params.basic_auth_parameters.is_some(), "BasicAuthParameters"),
-            (AuthorizationType::OauthClientCredentials, params.oauth_parameters.is_some(), "OAuthParameters"),
+            (
+                AuthorizationType::ApiKey,
+                params.api_key_auth_parameters.is_some(),
+                "ApiKeyAuthParameters",
+            ),
+            (
+                AuthorizationType::Basic,
+                params.basic_auth_parameters.is_some(),
+                "BasicAuthParameters",
+            ),
+            (
+                AuthorizationType::OauthClientCredentials,
+                params.oauth_parameters.is_some(),
+                "OAuthParameters",
+            ),
         ];
         for (kind, is_present, field) in present {
             if is_present != (kind == self.authorization_type) {
                 return Err(if is_present {
-                    format!("AuthParameters.{field} does not belong to AuthorizationType {:?}", self.authorization_type)
+                    format!(
+                        "AuthParameters.{field} does not belong to AuthorizationType {}",
+                        self.authorization_type.name()
+                    )
                 } else {
-                    format!("AuthorizationType {kind:?} needs AuthParameters.{field}")
+                    format!("AuthorizationType {} needs AuthParameters.{field}", kind.name())
                 });
             }
         }
-        let auth = match (params.api_key_auth_parameters, params.basic_auth_parameters, params.oauth_parameters) {
+        let auth = match (
+            params.api_key_auth_parameters,
+            params.basic_auth_parameters,
+            params.oauth_parameters,
+        ) {
             (Some(key), _, _) => Auth::ApiKey {
                 name: header_name(&key.api_key_name, "ApiKeyName")?,
                 value: header_value(&key.api_key_value, "ApiKeyValue")?,
@@ -263,14 +293,20 @@ impl RawOAuth {
             "GET" => Method::GET,
             "POST" => Method::POST,
             "PUT" => Method::PUT,
-            other => return Err(format!("OAuthParameters.HttpMethod '{other}' is not one of GET, POST, PUT")),
+            other => {
+                return Err(format!(
+                    "OAuthParameters.HttpMethod '{other}' is not one of GET, POST, PUT"
+                ))
+            }
         };
         Ok(OAuthClient {
             endpoint,
             method,
             client_id: self.client_parameters.client_id,
             client_secret: self.client_parameters.client_secret,
-            parameters: self.oauth_http_parameters.check("OAuthParameters.OAuthHttpParameters")?,
+            parameters: self
+                .oauth_http_parameters
+                .check("OAuthParameters.OAuthHttpParameters")?,
         })
     }
 }
@@ -338,12 +374,16 @@ mod tests {
         }"#;
         let connections = Connections::parse(text).unwrap();
         assert_eq!(connections.len(), 3);
-        let key = connections.get("arn:aws:events:us-east-1:123456789012:connection/key/1").unwrap();
+        let key = connections
+            .get("arn:aws:events:us-east-1:123456789012:connection/key/1")
+            .unwrap();
         assert!(matches!(&key.auth, Auth::ApiKey { name, value } if name == "x-api-key" && value == "k"));
         assert_eq!(key.invocation.query, [("q".to_owned(), "1".to_owned())]);
         assert_eq!(key.invocation.body, [("b".to_owned(), "2".to_owned())]);
         assert_eq!(key.invocation.headers[0].0, "x-team");
-        let oauth = connections.get("arn:aws:events:us-east-1:123456789012:connection/oauth/1").unwrap();
+        let oauth = connections
+            .get("arn:aws:events:us-east-1:123456789012:connection/oauth/1")
+            .unwrap();
         match &oauth.auth {
             Auth::OAuth(client) => {
                 assert_eq!(client.endpoint, "https://auth.example.com/token");
@@ -357,9 +397,12 @@ mod tests {
     #[test]
     fn rejects_mistakes_naming_the_connection_and_the_field() {
         let basic = r#"{"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}}"#;
-        assert!(problem(&format!(r#"{{"arn:aws:sqs:us-east-1:1:queue": {basic}}}"#)).contains("not an EventBridge connection ARN"));
-        assert!(problem(&format!(r#"{{"{ARN}": {{"AuthorizationType": "API_KEY", "AuthParameters": {{}}}}}}"#))
-            .contains("AuthorizationType ApiKey needs AuthParameters.ApiKeyAuthParameters"));
+        assert!(problem(&format!(r#"{{"arn:aws:sqs:us-east-1:1:queue": {basic}}}"#))
+            .contains("not an EventBridge connection ARN"));
+        assert!(problem(&format!(
+            r#"{{"{ARN}": {{"AuthorizationType": "API_KEY", "AuthParameters": {{}}}}}}"#
+        ))
+        .contains("AuthorizationType API_KEY needs AuthParameters.ApiKeyAuthParameters"));
         let mixed = r#"{"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"},
             "ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}}}"#;
         assert!(problem(&format!(r#"{{"{ARN}": {mixed}}}"#)).contains("ApiKeyAuthParameters does not belong"));
@@ -369,10 +412,15 @@ mod tests {
         assert!(message.starts_with(&format!("connection '{ARN}': ")), "{message}");
         assert!(message.contains("not an absolute http(s) URL"), "{message}");
         let spaced = r#"{"AuthorizationType": "API_KEY", "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x key", "ApiKeyValue": "v"}}}"#;
-        assert!(problem(&format!(r#"{{"{ARN}": {spaced}}}"#)).contains("ApiKeyName: 'x key' is not a valid header name"));
+        assert!(
+            problem(&format!(r#"{{"{ARN}": {spaced}}}"#)).contains("ApiKeyName: 'x key' is not a valid header name")
+        );
         let typo = r#"{"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameter": {}}}"#;
         let message = problem(&format!(r#"{{"{ARN}": {typo}}}"#));
-        assert!(message.contains("unknown field `BasicAuthParameter`") && message.contains("line 1"), "{message}");
+        assert!(
+            message.contains("unknown field `BasicAuthParameter`") && message.contains("line 1"),
+            "{message}"
+        );
         assert!(problem("[]").starts_with("the connections file is not valid"));
     }
 }

@@ -117,7 +117,11 @@ enum ParameterError {
     #[error("The value for the field '{field}' must be {expected}")]
     Type { field: String, expected: &'static str },
     #[error("The value '{value}' for the field '{field}' is not valid: {reason}")]
-    Value { field: String, value: String, reason: String },
+    Value {
+        field: String,
+        value: String,
+        reason: String,
+    },
     #[error("The header '{0}' cannot be set in an HTTP Task")]
     ForbiddenHeader(String),
 }
@@ -173,7 +177,9 @@ struct Call {
 
 impl Call {
     fn parse(parameters: &Value) -> Result<Call, ParameterError> {
-        let fields = parameters.as_object().ok_or_else(|| type_error("Parameters", "an OBJECT"))?;
+        let fields = parameters
+            .as_object()
+            .ok_or_else(|| type_error("Parameters", "an OBJECT"))?;
         if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
             return Err(ParameterError::Unknown(unknown.clone()));
         }
@@ -182,14 +188,24 @@ impl Call {
             .parse()
             .map_err(|_| value_error("ApiEndpoint", endpoint, "it is not a URL"))?;
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-            return Err(value_error("ApiEndpoint", endpoint, "it is not an absolute http(s) URL"));
+            return Err(value_error(
+                "ApiEndpoint",
+                endpoint,
+                "it is not an absolute http(s) URL",
+            ));
         }
         let method_text = required_string(fields, "Method")?;
         let method = METHODS
             .iter()
             .find(|m| m.as_str() == method_text)
             .cloned()
-            .ok_or_else(|| value_error("Method", method_text, "it is not one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD"))?;
+            .ok_or_else(|| {
+                value_error(
+                    "Method",
+                    method_text,
+                    "it is not one of GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD",
+                )
+            })?;
         let authentication = fields
             .get("Authentication")
             .ok_or(ParameterError::Missing("Authentication"))?
@@ -235,14 +251,16 @@ fn headers(value: Option<&Value>) -> Result<HeaderMap, ParameterError> {
     let fields = value.as_object().ok_or_else(|| type_error("Headers", "an OBJECT"))?;
     for (name, value) in fields {
         let lower = name.to_ascii_lowercase();
-        if FORBIDDEN_HEADERS.contains(&lower.as_str()) || FORBIDDEN_HEADER_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        if FORBIDDEN_HEADERS.contains(&lower.as_str()) || FORBIDDEN_HEADER_PREFIXES.iter().any(|p| lower.starts_with(p))
+        {
             return Err(ParameterError::ForbiddenHeader(name.clone()));
         }
         let field = format!("Headers.{name}");
         let text = scalar_text(value).ok_or_else(|| type_error(field.clone(), "a STRING"))?;
         let header_name = header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| value_error("Headers", name.clone(), "it is not a header name"))?;
-        let header_value = header::HeaderValue::from_str(&text).map_err(|_| value_error(field, text.clone(), "it is not header text"))?;
+        let header_value = header::HeaderValue::from_str(&text)
+            .map_err(|_| value_error(field, text.clone(), "it is not header text"))?;
         map.insert(header_name, header_value);
     }
     Ok(map)
@@ -252,7 +270,9 @@ fn headers(value: Option<&Value>) -> Result<HeaderMap, ParameterError> {
 /// repeats its key.
 fn query(value: Option<&Value>) -> Result<Vec<(String, String)>, ParameterError> {
     let Some(value) = value else { return Ok(Vec::new()) };
-    let fields = value.as_object().ok_or_else(|| type_error("QueryParameters", "an OBJECT"))?;
+    let fields = value
+        .as_object()
+        .ok_or_else(|| type_error("QueryParameters", "an OBJECT"))?;
     let mut pairs = Vec::new();
     for (key, value) in fields {
         let items = match value {
@@ -292,7 +312,9 @@ fn encoding(value: Option<&Value>) -> Result<Encoding, ParameterError> {
         None => ArrayFormat::Indices,
         Some(Value::Object(options)) => {
             if let Some(unknown) = options.keys().find(|k| k.as_str() != "ArrayFormat") {
-                return Err(ParameterError::Unknown(format!("Transform.RequestEncodingOptions.{unknown}")));
+                return Err(ParameterError::Unknown(format!(
+                    "Transform.RequestEncodingOptions.{unknown}"
+                )));
             }
             match options.get("ArrayFormat") {
                 None => ArrayFormat::Indices,
@@ -440,7 +462,8 @@ impl HttpTask {
     /// The request: the task's parameters, then the connection's invocation parameters
     /// (which win on the same key), then the connection's authorization.
     async fn request(&self, call: Call, connection: &Connection) -> Result<Request<Bytes>, Failure> {
-        let invalid = |problem: ParameterError| Failure::runtime(format!("The HTTP request cannot be built: {problem}"));
+        let invalid =
+            |problem: ParameterError| Failure::runtime(format!("The HTTP request cannot be built: {problem}"));
         let invocation = &connection.invocation;
 
         let mut query = call.query;
@@ -456,8 +479,11 @@ impl HttpTask {
             headers.insert(header::USER_AGENT, self.user_agent.clone());
         }
 
+        // The connection's body parameters go into bodies the task sends, and into a new
+        // one for methods that carry one; a GET does not grow a body.
         let mut body = call.body;
-        if !invocation.body.is_empty() {
+        let carries_body = body.is_some() || matches!(call.method, Method::POST | Method::PUT | Method::PATCH);
+        if !invocation.body.is_empty() && carries_body {
             let fields = match &mut body {
                 None => body.insert(Value::Object(Map::new())),
                 Some(value) => value,
@@ -545,7 +571,10 @@ impl HttpTask {
         let refused = |why: String| {
             Failure::new(
                 names::CONNECTION_INVALID_STATE,
-                format!("Connection '{arn}' could not get an OAuth token from {}: {why}", client.endpoint),
+                format!(
+                    "Connection '{arn}' could not get an OAuth token from {}: {why}",
+                    client.endpoint
+                ),
             )
         };
         let params = &client.parameters;
@@ -583,9 +612,13 @@ impl HttpTask {
             .map_err(|e| refused(e.to_string()))?;
         let text = String::from_utf8_lossy(&response.body);
         if !response.status.is_success() {
-            return Err(refused(format!("the token endpoint answered {}: {text}", response.status)));
+            return Err(refused(format!(
+                "the token endpoint answered {}: {text}",
+                response.status
+            )));
         }
-        let answer: Value = serde_json::from_str(&text).map_err(|_| refused(format!("the answer is not JSON: {text}")))?;
+        let answer: Value =
+            serde_json::from_str(&text).map_err(|_| refused(format!("the answer is not JSON: {text}")))?;
         let access_token = answer["access_token"]
             .as_str()
             .ok_or_else(|| refused(format!("the answer has no access_token: {text}")))?;
@@ -633,7 +666,9 @@ fn with_query(endpoint: &str, pairs: &[(String, String)]) -> String {
         Some(at) if at + 1 == base.len() || base.ends_with('&') => "",
         Some(_) => "&",
     };
-    let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let encoded = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
     let mut url = format!("{base}{separator}{encoded}");
     if let Some(fragment) = fragment {
         url.push('#');
@@ -699,10 +734,19 @@ mod tests {
     #[test]
     fn url_encodes_arrays_in_each_format() {
         let body = json!({"array": ["a", "b"], "n": 1, "s": "x y&z"});
-        assert_eq!(encoded(body.clone(), ArrayFormat::Indices), "array%5B0%5D=a&array%5B1%5D=b&n=1&s=x+y%26z");
-        assert_eq!(encoded(body.clone(), ArrayFormat::Repeat), "array=a&array=b&n=1&s=x+y%26z");
+        assert_eq!(
+            encoded(body.clone(), ArrayFormat::Indices),
+            "array%5B0%5D=a&array%5B1%5D=b&n=1&s=x+y%26z"
+        );
+        assert_eq!(
+            encoded(body.clone(), ArrayFormat::Repeat),
+            "array=a&array=b&n=1&s=x+y%26z"
+        );
         assert_eq!(encoded(body.clone(), ArrayFormat::Commas), "array=a%2Cb&n=1&s=x+y%26z");
-        assert_eq!(encoded(body, ArrayFormat::Brackets), "array%5B%5D=a&array%5B%5D=b&n=1&s=x+y%26z");
+        assert_eq!(
+            encoded(body, ArrayFormat::Brackets),
+            "array%5B%5D=a&array%5B%5D=b&n=1&s=x+y%26z"
+        );
         assert_eq!(
             encoded(json!({"o": {"k": [true, null]}}), ArrayFormat::Indices),
             "o%5Bk%5D%5B0%5D=true&o%5Bk%5D%5B1%5D="
@@ -739,17 +783,32 @@ mod tests {
             p.as_object_mut().unwrap().remove(key);
             p
         };
-        assert_eq!(problem(without("ApiEndpoint")), "The field 'ApiEndpoint' is required but was missing");
-        assert_eq!(problem(without("Method")), "The field 'Method' is required but was missing");
-        assert_eq!(problem(without("Authentication")), "The field 'Authentication' is required but was missing");
+        assert_eq!(
+            problem(without("ApiEndpoint")),
+            "The field 'ApiEndpoint' is required but was missing"
+        );
+        assert_eq!(
+            problem(without("Method")),
+            "The field 'Method' is required but was missing"
+        );
+        assert_eq!(
+            problem(without("Authentication")),
+            "The field 'Authentication' is required but was missing"
+        );
         assert_eq!(
             problem(with("Authentication", json!({}))),
             "The field 'Authentication.ConnectionArn' is required but was missing"
         );
-        assert_eq!(problem(with("ApiEndpoint", json!(1))), "The value for the field 'ApiEndpoint' must be a STRING");
+        assert_eq!(
+            problem(with("ApiEndpoint", json!(1))),
+            "The value for the field 'ApiEndpoint' must be a STRING"
+        );
         assert!(problem(with("ApiEndpoint", json!("/relative"))).contains("not an absolute http(s) URL"));
         assert!(problem(with("Method", json!("get"))).contains("is not one of GET, POST"));
-        assert_eq!(problem(with("Extra", json!(1))), "The field 'Extra' is not supported by Step Functions");
+        assert_eq!(
+            problem(with("Extra", json!(1))),
+            "The field 'Extra' is not supported by Step Functions"
+        );
         assert_eq!(
             problem(with("Headers", json!({"X-Amz-Date": "now"}))),
             "The header 'X-Amz-Date' cannot be set in an HTTP Task"
@@ -768,7 +827,11 @@ mod tests {
         let query = Call::parse(&with("QueryParameters", json!({"a": ["1", 2], "b": true}))).unwrap();
         assert_eq!(
             query.query,
-            [("a".into(), "1".into()), ("a".into(), "2".into()), ("b".into(), "true".into())]
+            [
+                ("a".into(), "1".into()),
+                ("a".into(), "2".into()),
+                ("b".into(), "true".into())
+            ]
         );
     }
 }

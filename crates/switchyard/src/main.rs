@@ -50,6 +50,10 @@ struct RunArgs {
     /// The test case of the mock configuration to use.
     #[arg(long, requires = "mock_config")]
     test_case: Option<String>,
+    /// EventBridge connections for HTTP Tasks: a JSON file keyed by connection ARN (see
+    /// the README). Ignored for tasks answered by --mock-config.
+    #[arg(long, env = "SWITCHYARD_CONNECTIONS")]
+    connections: Option<PathBuf>,
     /// Include the execution history in the output.
     #[arg(long)]
     history: bool,
@@ -141,11 +145,17 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         (Some(config), Some(case)) => Some(config.integration(&name, case)?),
         _ => None,
     };
+    // A mock configuration answers every task, as in Step Functions Local; without one,
+    // HTTP Tasks call out and other resources fail naming themselves.
+    let tasks = integrations::Router::new(std::sync::Arc::new(integrations::Unconfigured)).route(
+        integrations::http_task::RESOURCE,
+        std::sync::Arc::new(http_task(args.connections.as_deref(), &args.region)?),
+    );
     let integration: &dyn integrations::Integration = match &mock {
         Some(m) => m,
-        None => &integrations::Unconfigured,
+        None => &tasks,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(engine::execution::run(
         &machine,
         &spec,
@@ -180,6 +190,20 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The HTTP Task integration with the connections of `path` (none when no file is given,
+/// so an HTTP Task fails naming its connection).
+pub(crate) fn http_task(path: Option<&Path>, region: &str) -> Result<integrations::http_task::HttpTask> {
+    let connections = match path {
+        Some(path) => integrations::connections::Connections::load(path)?,
+        None => integrations::connections::Connections::default(),
+    };
+    Ok(integrations::http_task::HttpTask::new(
+        integrations::http::HttpClient::new(),
+        std::sync::Arc::new(connections),
+        region,
+    ))
 }
 
 /// A seed for the run's randomness (`States.UUID`, `States.MathRandom`, jitter).

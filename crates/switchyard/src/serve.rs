@@ -35,6 +35,10 @@ pub(crate) struct ServeArgs {
     /// The largest payload (execution input, state output), in bytes (AWS: 256 KiB).
     #[arg(long, default_value_t = 256 * 1024)]
     max_payload_bytes: usize,
+    /// EventBridge connections for HTTP Tasks: a JSON file keyed by connection ARN (see
+    /// the README), checked at start.
+    #[arg(long, env = "SWITCHYARD_CONNECTIONS")]
+    connections: Option<PathBuf>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -48,6 +52,7 @@ fn default_data_dir() -> PathBuf {
 }
 
 pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let http_task = crate::http_task(args.connections.as_deref(), &args.region)?;
     let store: Arc<dyn store::Store> = if args.in_memory {
         Arc::new(store::sqlite::Sqlite::in_memory()?)
     } else {
@@ -74,7 +79,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     );
     // Step Functions itself is answered by this server; every other resource goes to the
     // integration registered for it, and unknown ones fail naming the resource.
-    let tasks = integrations::Router::new(Arc::new(integrations::Unconfigured));
+    let tasks = integrations::Router::new(Arc::new(integrations::Unconfigured))
+        .route(integrations::http_task::RESOURCE, Arc::new(http_task));
     engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(tasks))));
     let resumed = engine.resume_all()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -47,6 +47,8 @@ pub(crate) struct Server {
     pub(crate) port: u16,
     data_dir: PathBuf,
     wait_scale: f64,
+    /// Further command-line arguments (`--connections FILE`, ...).
+    args: Vec<String>,
     log: PathBuf,
     /// Owns the data directory when the server made it.
     _dir: Option<TempDir>,
@@ -55,22 +57,32 @@ pub(crate) struct Server {
 impl Server {
     /// A server on a fresh data directory; Wait states wait `wait_scale` times their time.
     pub(crate) fn start(wait_scale: f64) -> Server {
+        Server::start_with(wait_scale, &[])
+    }
+
+    /// A server on a fresh data directory, started with further arguments.
+    pub(crate) fn start_with(wait_scale: f64, args: &[String]) -> Server {
         let dir = TempDir::new();
-        let mut server = Server::start_in(dir.path(), wait_scale);
+        let mut server = Server::launch(dir.path(), wait_scale, args);
         server._dir = Some(dir);
         server
     }
 
     /// A server on `data_dir` (which the caller keeps).
     pub(crate) fn start_in(data_dir: &Path, wait_scale: f64) -> Server {
+        Server::launch(data_dir, wait_scale, &[])
+    }
+
+    fn launch(data_dir: &Path, wait_scale: f64, args: &[String]) -> Server {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let log = std::env::temp_dir().join(format!("switchyard-api-tests-{}-{n}.log", std::process::id()));
         let port = free_port();
         let mut server = Server {
-            child: spawn(data_dir, port, wait_scale, &log),
+            child: spawn(data_dir, port, wait_scale, args, &log),
             port,
             data_dir: data_dir.to_owned(),
             wait_scale,
+            args: args.to_vec(),
             log,
             _dir: None,
         };
@@ -126,7 +138,7 @@ impl Server {
     /// Start the server again on the same data directory (and a new port).
     pub(crate) fn restart(&mut self) {
         self.port = free_port();
-        self.child = spawn(&self.data_dir, self.port, self.wait_scale, &self.log);
+        self.child = spawn(&self.data_dir, self.port, self.wait_scale, &self.args, &self.log);
         self.wait_until_listening();
     }
 }
@@ -163,7 +175,7 @@ impl Drop for Server {
     }
 }
 
-fn spawn(data_dir: &Path, port: u16, wait_scale: f64, log: &Path) -> Child {
+fn spawn(data_dir: &Path, port: u16, wait_scale: f64, args: &[String], log: &Path) -> Child {
     let log = File::options()
         .create(true)
         .append(true)
@@ -175,7 +187,9 @@ fn spawn(data_dir: &Path, port: u16, wait_scale: f64, log: &Path) -> Child {
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--wait-scale", &wait_scale.to_string()])
+        .args(args)
         .env_remove("SWITCHYARD_ACCOUNT")
+        .env_remove("SWITCHYARD_CONNECTIONS")
         .env_remove("SWITCHYARD_REGION")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
