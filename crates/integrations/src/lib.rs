@@ -1,7 +1,8 @@
 //! Task integrations: what a Task state's `Resource` does when the engine runs it.
 //!
-//! The engine knows only the [`Integration`] trait. This crate holds its implementations,
-//! the [`Router`] that sends each resource to its integration, the [`http::HttpClient`] the
+//! The engine knows only the [`Integration`] trait. This crate holds its implementations
+//! ([`http_task::HttpTask`] calls HTTP APIs with the credentials of [`connections`]), the
+//! [`Router`] that sends each resource to its integration, the [`http::HttpClient`] the
 //! networked ones share, and [`mock`], Step Functions Local's mock configuration files: the
 //! engine asks a [`mock::TestCase`] first and calls the integration only for Task states it
 //! does not mock.
@@ -13,7 +14,9 @@ use std::sync::Arc;
 use asl::errors::Failure;
 use serde_json::Value;
 
+pub mod connections;
 pub mod http;
+pub mod http_task;
 pub mod mock;
 
 /// Everything an integration is told about one Task invocation.

@@ -53,6 +53,10 @@ struct RunArgs {
     /// The test case of the mock configuration to use.
     #[arg(long, requires = "mock_config")]
     test_case: Option<String>,
+    /// EventBridge connections for HTTP Tasks: a JSON file keyed by connection ARN (see
+    /// the README). Ignored for tasks answered by --mock-config.
+    #[arg(long, env = "SWITCHYARD_CONNECTIONS")]
+    connections: Option<PathBuf>,
     /// Include the execution history in the output.
     #[arg(long)]
     history: bool,
@@ -135,11 +139,17 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         (Some(path), Some(case)) => Some(load_mock_config(path)?.test_case(&name, case)?),
         _ => None,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    // Task states the test case does not mock go to their integration, as in Step Functions
+    // Local: HTTP Tasks call out, other resources fail naming themselves.
+    let tasks = integrations::Router::new(std::sync::Arc::new(integrations::Unconfigured)).route(
+        integrations::http_task::RESOURCE,
+        std::sync::Arc::new(http_task(args.connections.as_deref(), &args.region)?),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(engine::execution::run_with(
         &machine,
         &spec,
-        &integrations::Unconfigured,
+        &tasks,
         &engine::execution::SystemClock,
         &options,
         engine::execution::Hooks {
@@ -190,6 +200,20 @@ fn execution_spec(name: &str, account: &str, region: &str, input_text: String) -
         account: account.to_owned(),
         input_text,
     }
+}
+
+/// The HTTP Task integration with the connections of `path` (none when no file is given,
+/// so an HTTP Task fails naming its connection).
+pub(crate) fn http_task(path: Option<&Path>, region: &str) -> Result<integrations::http_task::HttpTask> {
+    let connections = match path {
+        Some(path) => integrations::connections::Connections::load(path)?,
+        None => integrations::connections::Connections::default(),
+    };
+    Ok(integrations::http_task::HttpTask::new(
+        integrations::http::HttpClient::new(),
+        std::sync::Arc::new(connections),
+        region,
+    ))
 }
 
 /// A seed for the run's randomness (`States.UUID`, `States.MathRandom`, jitter).

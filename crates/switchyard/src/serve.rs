@@ -39,6 +39,10 @@ pub(crate) struct ServeArgs {
     /// StartSyncExecution with `<state machine ARN>#<test case>` run that test case.
     #[arg(long, env = "SFN_MOCK_CONFIG")]
     mock_config: Option<PathBuf>,
+    /// EventBridge connections for HTTP Tasks: a JSON file keyed by connection ARN (see
+    /// the README), checked at start.
+    #[arg(long, env = "SWITCHYARD_CONNECTIONS")]
+    connections: Option<PathBuf>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -58,6 +62,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
         Some(path) => Some(Arc::new(crate::load_mock_config(path)?)),
         None => None,
     };
+    let http_task = crate::http_task(args.connections.as_deref(), &args.region)?;
     let store: Arc<dyn store::Store> = if args.in_memory {
         Arc::new(store::sqlite::Sqlite::in_memory()?)
     } else {
@@ -85,7 +90,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     );
     // Step Functions itself is answered by this server; every other resource goes to the
     // integration registered for it, and unknown ones fail naming the resource.
-    let tasks = integrations::Router::new(Arc::new(integrations::Unconfigured));
+    let tasks = integrations::Router::new(Arc::new(integrations::Unconfigured))
+        .route(integrations::http_task::RESOURCE, Arc::new(http_task));
     engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(tasks))));
     let resumed = engine.resume_all()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -7,6 +7,7 @@ mod activities;
 mod cli_walkthrough;
 mod durability;
 mod executions;
+mod http_task;
 mod machines;
 mod map_runs;
 mod mocks;

@@ -192,6 +192,7 @@ fn spawn(data_dir: &Path, port: u16, wait_scale: f64, args: &[String], log: &Pat
         .args(args)
         .env_remove("SFN_MOCK_CONFIG")
         .env_remove("SWITCHYARD_ACCOUNT")
+        .env_remove("SWITCHYARD_CONNECTIONS")
         .env_remove("SWITCHYARD_REGION")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
