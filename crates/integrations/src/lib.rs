@@ -1,8 +1,8 @@
 //! Task integrations: what a Task state's `Resource` does when the engine runs it.
 //!
 //! The engine knows only the [`Integration`] trait. This crate holds its implementations
-//! ([`mock::MockIntegration`] answers from a Step Functions Local mock configuration file),
-//! the [`Router`] that sends each resource to its integration, and the [`http::HttpClient`]
+//! ([`mock::MockIntegration`] answers from a Step Functions Local mock configuration file,
+//! [`aws::AwsIntegration`] calls AWS services or emulators of them), the [`Router`] that sends each resource to its integration, and the [`http::HttpClient`]
 //! the networked ones share.
 
 use std::future::Future;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use asl::errors::Failure;
 use serde_json::Value;
 
+pub mod aws;
 pub mod http;
 pub mod mock;
 

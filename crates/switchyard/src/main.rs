@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
 mod bench;
+mod endpoints;
 mod serve;
 mod validate;
 

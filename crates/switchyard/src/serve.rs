@@ -35,6 +35,8 @@ pub(crate) struct ServeArgs {
     /// The largest payload (execution input, state output), in bytes (AWS: 256 KiB).
     #[arg(long, default_value_t = 256 * 1024)]
     max_payload_bytes: usize,
+    #[command(flatten)]
+    endpoints: crate::endpoints::EndpointArgs,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -74,7 +76,14 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     );
     // Step Functions itself is answered by this server; every other resource goes to the
     // integration registered for it, and unknown ones fail naming the resource.
-    let tasks = integrations::Router::new(Arc::new(integrations::Unconfigured));
+    let mut tasks = integrations::Router::new(Arc::new(integrations::Unconfigured));
+    let aws: integrations::SharedIntegration = Arc::new(integrations::aws::AwsIntegration::new(
+        args.endpoints.aws_config(&args.region),
+        integrations::http::HttpClient::new(),
+    ));
+    for prefix in integrations::aws::RESOURCE_PREFIXES {
+        tasks = tasks.route(*prefix, aws.clone());
+    }
     engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(tasks))));
     let resumed = engine.resume_all()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -4,10 +4,12 @@
 //! directory; `durability` kills one with SIGKILL and starts it again on the same directory.
 
 mod activities;
+mod aws;
 mod cli_walkthrough;
 mod durability;
 mod executions;
 mod machines;
 mod map_runs;
+mod moto;
 mod support;
 mod versions;

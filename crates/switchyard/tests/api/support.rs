@@ -48,6 +48,8 @@ pub(crate) struct Server {
     data_dir: PathBuf,
     wait_scale: f64,
     log: PathBuf,
+    /// More command-line arguments and environment variables of `serve`.
+    extra: Extra,
     /// Owns the data directory when the server made it.
     _dir: Option<TempDir>,
 }
@@ -61,17 +63,31 @@ impl Server {
         server
     }
 
+    /// A server on a fresh data directory, started with more arguments and environment
+    /// variables (endpoint settings, credentials).
+    pub(crate) fn start_with(wait_scale: f64, extra: Extra) -> Server {
+        let dir = TempDir::new();
+        let mut server = Server::start_configured(dir.path(), wait_scale, extra);
+        server._dir = Some(dir);
+        server
+    }
+
     /// A server on `data_dir` (which the caller keeps).
     pub(crate) fn start_in(data_dir: &Path, wait_scale: f64) -> Server {
+        Server::start_configured(data_dir, wait_scale, Extra::default())
+    }
+
+    fn start_configured(data_dir: &Path, wait_scale: f64, extra: Extra) -> Server {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let log = std::env::temp_dir().join(format!("switchyard-api-tests-{}-{n}.log", std::process::id()));
         let port = free_port();
         let mut server = Server {
-            child: spawn(data_dir, port, wait_scale, &log),
+            child: spawn(data_dir, port, wait_scale, &log, &extra),
             port,
             data_dir: data_dir.to_owned(),
             wait_scale,
             log,
+            extra,
             _dir: None,
         };
         server.wait_until_listening();
@@ -126,7 +142,7 @@ impl Server {
     /// Start the server again on the same data directory (and a new port).
     pub(crate) fn restart(&mut self) {
         self.port = free_port();
-        self.child = spawn(&self.data_dir, self.port, self.wait_scale, &self.log);
+        self.child = spawn(&self.data_dir, self.port, self.wait_scale, &self.log, &self.extra);
         self.wait_until_listening();
     }
 }
@@ -163,7 +179,14 @@ impl Drop for Server {
     }
 }
 
-fn spawn(data_dir: &Path, port: u16, wait_scale: f64, log: &Path) -> Child {
+/// What a test adds to `switchyard serve`'s command line and environment.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extra {
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+}
+
+fn spawn(data_dir: &Path, port: u16, wait_scale: f64, log: &Path, extra: &Extra) -> Child {
     let log = File::options()
         .create(true)
         .append(true)
@@ -175,8 +198,10 @@ fn spawn(data_dir: &Path, port: u16, wait_scale: f64, log: &Path) -> Child {
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--wait-scale", &wait_scale.to_string()])
+        .args(&extra.args)
         .env_remove("SWITCHYARD_ACCOUNT")
         .env_remove("SWITCHYARD_REGION")
+        .envs(extra.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)
