@@ -2,8 +2,11 @@
 //! settings (`--lambda-endpoint`/`LAMBDA_ENDPOINT`, ...), the AWS SDKs' variables
 //! (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`), and the standard credentials.
 
+use std::sync::Arc;
+
 use clap::Args;
-use integrations::aws::{services, AwsConfig, Credentials, Endpoints};
+use integrations::aws::{services, AwsConfig, AwsIntegration, Credentials, Endpoints, RESOURCE_PREFIXES};
+use integrations::{Router, SharedIntegration};
 
 #[derive(Args, Clone, Debug)]
 pub(crate) struct EndpointArgs {
@@ -35,7 +38,7 @@ impl EndpointArgs {
     /// The AWS integrations' configuration. Requests are signed for `AWS_REGION`, else
     /// `AWS_DEFAULT_REGION`, else the server's region, with the credentials of
     /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`.
-    pub(crate) fn aws_config(&self, server_region: &str) -> AwsConfig {
+    fn aws_config(&self, server_region: &str) -> AwsConfig {
         let mut endpoints = Endpoints::from_env();
         if let Some(url) = &self.aws_endpoint {
             endpoints.set_all(url);
@@ -61,5 +64,17 @@ impl EndpointArgs {
             credentials: Credentials::from_env(),
             endpoints,
         }
+    }
+
+    /// `router` with every AWS resource (`lambda:invoke`, `aws-sdk:*`, ...) sent to the AWS
+    /// integrations.
+    pub(crate) fn route_aws(&self, router: Router, server_region: &str) -> Router {
+        let aws: SharedIntegration = Arc::new(AwsIntegration::new(
+            self.aws_config(server_region),
+            integrations::http::HttpClient::new(),
+        ));
+        RESOURCE_PREFIXES
+            .iter()
+            .fold(router, |router, prefix| router.route(*prefix, aws.clone()))
     }
 }

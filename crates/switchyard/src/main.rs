@@ -66,6 +66,8 @@ struct RunArgs {
     /// The AWS region used in ARNs.
     #[arg(long, env = "SWITCHYARD_REGION", default_value = "us-east-1")]
     region: String,
+    #[command(flatten)]
+    endpoints: endpoints::EndpointArgs,
 }
 
 fn main() -> ExitCode {
@@ -142,11 +144,15 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         (Some(config), Some(case)) => Some(config.integration(&name, case)?),
         _ => None,
     };
+    let aws = args.endpoints.route_aws(
+        integrations::Router::new(std::sync::Arc::new(integrations::Unconfigured)),
+        &args.region,
+    );
     let integration: &dyn integrations::Integration = match &mock {
         Some(m) => m,
-        None => &integrations::Unconfigured,
+        None => &aws,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(engine::execution::run(
         &machine,
         &spec,

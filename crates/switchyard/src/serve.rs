@@ -76,14 +76,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     );
     // Step Functions itself is answered by this server; every other resource goes to the
     // integration registered for it, and unknown ones fail naming the resource.
-    let mut tasks = integrations::Router::new(Arc::new(integrations::Unconfigured));
-    let aws: integrations::SharedIntegration = Arc::new(integrations::aws::AwsIntegration::new(
-        args.endpoints.aws_config(&args.region),
-        integrations::http::HttpClient::new(),
-    ));
-    for prefix in integrations::aws::RESOURCE_PREFIXES {
-        tasks = tasks.route(*prefix, aws.clone());
-    }
+    let tasks = args.endpoints.route_aws(
+        integrations::Router::new(Arc::new(integrations::Unconfigured)),
+        &args.region,
+    );
     engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(tasks))));
     let resumed = engine.resume_all()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
