@@ -471,6 +471,56 @@ async fn s3_objects_are_written_read_and_missing_keys_are_named() {
     assert_eq!((status, stored.as_str()), (200, r#"{"total":42}"#));
 }
 
+/// With moto checking signatures (as AWS does), a call signed with the environment's
+/// credentials is accepted and one signed with a wrong secret is refused.
+#[tokio::test]
+async fn requests_are_signed_with_the_standard_credentials() {
+    let Some(moto) = Moto::start_with_authentication(3) else {
+        return;
+    };
+    moto.query("iam", &[("Action", "CreateUser"), ("UserName", "switchyard")])
+        .await;
+    let allow_all =
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    moto.query(
+        "iam",
+        &[
+            ("Action", "PutUserPolicy"),
+            ("UserName", "switchyard"),
+            ("PolicyName", "all"),
+            ("PolicyDocument", &allow_all.to_string()),
+        ],
+    )
+    .await;
+    let key = moto
+        .query("iam", &[("Action", "CreateAccessKey"), ("UserName", "switchyard")])
+        .await;
+    let element = |name: &str| {
+        key.split(&format!("<{name}>"))
+            .nth(1)
+            .and_then(|t| t.split('<').next())
+            .unwrap_or_else(|| panic!("no {name} in {key}"))
+            .to_owned()
+    };
+    let (access_key_id, secret) = (element("AccessKeyId"), element("SecretAccessKey"));
+    let definition = task(
+        "arn:aws:states:::aws-sdk:sqs:createQueue",
+        json!({"QueueName": "signed"}),
+    );
+
+    let server = moto.switchyard_signing_with(&access_key_id, &secret);
+    let (status, output) = run(&server.client(), definition.clone(), json!({})).await;
+    assert_eq!(status, "SUCCEEDED", "{output}");
+    assert!(output["QueueUrl"].as_str().unwrap().ends_with("/signed"), "{output}");
+
+    let forged = moto.switchyard_signing_with(&access_key_id, "not-the-secret");
+    let (_, output) = run(&forged.client(), definition, json!({})).await;
+    assert_eq!(
+        output["caught"]["Error"], "Sqs.SignatureDoesNotMatchException",
+        "{output}"
+    );
+}
+
 /// MD5 as SQS reports it (`MD5OfMessageBody`): lowercase hex.
 fn md5_hex(text: &str) -> String {
     use md5::Digest;

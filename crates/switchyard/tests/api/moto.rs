@@ -21,6 +21,16 @@ impl Moto {
     /// A fresh moto server, or `None` (after saying why) when moto is not installed, so
     /// the calling test can skip: CI installs it with `pip install 'moto[server]'`.
     pub(crate) fn start() -> Option<Moto> {
+        Moto::start_with(&[])
+    }
+
+    /// A moto that checks requests' signatures after its first `free_actions` requests
+    /// (`INITIAL_NO_AUTH_ACTION_COUNT`), which set up an IAM user and its access key.
+    pub(crate) fn start_with_authentication(free_actions: u32) -> Option<Moto> {
+        Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", &free_actions.to_string())])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Option<Moto> {
         let installed = Command::new("python3")
             .args(["-c", "import moto.server, flask"])
             .stdout(Stdio::null())
@@ -37,6 +47,7 @@ impl Moto {
             .port();
         let mut child = Command::new("python3")
             .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -60,14 +71,19 @@ impl Moto {
     /// A Switchyard server whose AWS integrations all reach this moto: the per-service
     /// flags for the optimized services, `--aws-endpoint` for the rest.
     pub(crate) fn switchyard(&self) -> Server {
+        self.switchyard_signing_with("test", "test")
+    }
+
+    /// [`Moto::switchyard`], signing with the given access key.
+    pub(crate) fn switchyard_signing_with(&self, access_key_id: &str, secret_access_key: &str) -> Server {
         let mut args = vec!["--aws-endpoint".to_owned(), self.endpoint.clone()];
         for service in ["lambda", "sqs", "sns", "dynamodb", "eventbridge", "s3"] {
             args.push(format!("--{service}-endpoint"));
             args.push(self.endpoint.clone());
         }
         let env = [
-            ("AWS_ACCESS_KEY_ID", "test"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_ACCESS_KEY_ID", access_key_id),
+            ("AWS_SECRET_ACCESS_KEY", secret_access_key),
             ("AWS_REGION", "us-east-1"),
         ];
         Server::start_with(
