@@ -1,11 +1,11 @@
 //! Task integrations: what a Task state's `Resource` does when the engine runs it.
 //!
 //! The engine knows only the [`Integration`] trait. This crate holds its implementations
-//! ([`http_task::HttpTask`] calls HTTP APIs with the credentials of [`connections`]), the
-//! [`Router`] that sends each resource to its integration, the [`http::HttpClient`] the
-//! networked ones share, and [`mock`], Step Functions Local's mock configuration files: the
-//! engine asks a [`mock::TestCase`] first and calls the integration only for Task states it
-//! does not mock.
+//! ([`http_task::HttpTask`] calls HTTP APIs with the credentials of [`connections`],
+//! [`aws::AwsIntegration`] calls AWS services or emulators of them), the [`Router`] that
+//! sends each resource to its integration, the [`http::HttpClient`] the networked ones
+//! share, and [`mock`], Step Functions Local's mock configuration files: the engine asks a
+//! [`mock::TestCase`] first and calls the integration only for Task states it does not mock.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +14,7 @@ use std::sync::Arc;
 use asl::errors::Failure;
 use serde_json::Value;
 
+pub mod aws;
 pub mod connections;
 pub mod http;
 pub mod http_task;

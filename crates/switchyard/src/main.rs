@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
 mod bench;
+mod endpoints;
 mod serve;
 mod test_cases;
 mod validate;
@@ -72,6 +73,8 @@ struct RunArgs {
     /// The AWS region used in ARNs.
     #[arg(long, env = "SWITCHYARD_REGION", default_value = "us-east-1")]
     region: String,
+    #[command(flatten)]
+    endpoints: endpoints::EndpointArgs,
 }
 
 fn main() -> ExitCode {
@@ -140,10 +143,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         _ => None,
     };
     // Task states the test case does not mock go to their integration, as in Step Functions
-    // Local: HTTP Tasks call out, other resources fail naming themselves.
-    let tasks = integrations::Router::new(std::sync::Arc::new(integrations::Unconfigured)).route(
-        integrations::http_task::RESOURCE,
-        std::sync::Arc::new(http_task(args.connections.as_deref(), &args.region)?),
+    // Local: HTTP Tasks and AWS services call out, other resources fail naming themselves.
+    let tasks = args.endpoints.route_aws(
+        integrations::Router::new(std::sync::Arc::new(integrations::Unconfigured)).route(
+            integrations::http_task::RESOURCE,
+            std::sync::Arc::new(http_task(args.connections.as_deref(), &args.region)?),
+        ),
+        &args.region,
     );
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(engine::execution::run_with(

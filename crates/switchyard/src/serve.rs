@@ -43,6 +43,8 @@ pub(crate) struct ServeArgs {
     /// the README), checked at start.
     #[arg(long, env = "SWITCHYARD_CONNECTIONS")]
     connections: Option<PathBuf>,
+    #[command(flatten)]
+    endpoints: crate::endpoints::EndpointArgs,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -90,8 +92,11 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     );
     // Step Functions itself is answered by this server; every other resource goes to the
     // integration registered for it, and unknown ones fail naming the resource.
-    let tasks = integrations::Router::new(Arc::new(integrations::Unconfigured))
-        .route(integrations::http_task::RESOURCE, Arc::new(http_task));
+    let tasks = args.endpoints.route_aws(
+        integrations::Router::new(Arc::new(integrations::Unconfigured))
+            .route(integrations::http_task::RESOURCE, Arc::new(http_task)),
+        &args.region,
+    );
     engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(tasks))));
     let resumed = engine.resume_all()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -4,6 +4,7 @@
 //! directory; `durability` kills one with SIGKILL and starts it again on the same directory.
 
 mod activities;
+mod aws;
 mod cli_walkthrough;
 mod durability;
 mod executions;
@@ -11,5 +12,6 @@ mod http_task;
 mod machines;
 mod map_runs;
 mod mocks;
+mod moto;
 mod support;
 mod versions;

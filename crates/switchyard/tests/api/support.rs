@@ -47,9 +47,9 @@ pub(crate) struct Server {
     pub(crate) port: u16,
     data_dir: PathBuf,
     wait_scale: f64,
-    /// More `switchyard serve` arguments (e.g. `--mock-config FILE`), kept for restarts.
-    args: Vec<String>,
     log: PathBuf,
+    /// More command-line arguments and environment variables of `serve`, kept for restarts.
+    extra: Extra,
     /// Owns the data directory when the server made it.
     _dir: Option<TempDir>,
 }
@@ -62,30 +62,39 @@ impl Server {
 
     /// A server on a fresh data directory, given more `serve` arguments.
     pub(crate) fn start_with(wait_scale: f64, args: &[&str]) -> Server {
+        Server::start_extra(wait_scale, Extra::args(args))
+    }
+
+    /// A server on a fresh data directory, started with more arguments and environment
+    /// variables (endpoint settings, credentials).
+    pub(crate) fn start_extra(wait_scale: f64, extra: Extra) -> Server {
         let dir = TempDir::new();
-        let mut server = Server::start_in_with(dir.path(), wait_scale, args);
+        let mut server = Server::start_configured(dir.path(), wait_scale, extra);
         server._dir = Some(dir);
         server
     }
 
     /// A server on `data_dir` (which the caller keeps).
     pub(crate) fn start_in(data_dir: &Path, wait_scale: f64) -> Server {
-        Server::start_in_with(data_dir, wait_scale, &[])
+        Server::start_configured(data_dir, wait_scale, Extra::default())
     }
 
     /// A server on `data_dir` (which the caller keeps), given more `serve` arguments.
     pub(crate) fn start_in_with(data_dir: &Path, wait_scale: f64, args: &[&str]) -> Server {
+        Server::start_configured(data_dir, wait_scale, Extra::args(args))
+    }
+
+    fn start_configured(data_dir: &Path, wait_scale: f64, extra: Extra) -> Server {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let log = std::env::temp_dir().join(format!("switchyard-api-tests-{}-{n}.log", std::process::id()));
         let port = free_port();
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let mut server = Server {
-            child: spawn(data_dir, port, wait_scale, &args, &log),
+            child: spawn(data_dir, port, wait_scale, &log, &extra),
             port,
             data_dir: data_dir.to_owned(),
             wait_scale,
-            args,
             log,
+            extra,
             _dir: None,
         };
         server.wait_until_listening();
@@ -140,7 +149,7 @@ impl Server {
     /// Start the server again on the same data directory (and a new port).
     pub(crate) fn restart(&mut self) {
         self.port = free_port();
-        self.child = spawn(&self.data_dir, self.port, self.wait_scale, &self.args, &self.log);
+        self.child = spawn(&self.data_dir, self.port, self.wait_scale, &self.log, &self.extra);
         self.wait_until_listening();
     }
 }
@@ -169,6 +178,15 @@ impl Intercept for NoHostPrefix {
     }
 }
 
+impl Extra {
+    fn args(args: &[&str]) -> Extra {
+        Extra {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: Vec::new(),
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -177,7 +195,14 @@ impl Drop for Server {
     }
 }
 
-fn spawn(data_dir: &Path, port: u16, wait_scale: f64, args: &[String], log: &Path) -> Child {
+/// What a test adds to `switchyard serve`'s command line and environment.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extra {
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+}
+
+fn spawn(data_dir: &Path, port: u16, wait_scale: f64, log: &Path, extra: &Extra) -> Child {
     let log = File::options()
         .create(true)
         .append(true)
@@ -189,11 +214,12 @@ fn spawn(data_dir: &Path, port: u16, wait_scale: f64, args: &[String], log: &Pat
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--wait-scale", &wait_scale.to_string()])
-        .args(args)
+        .args(&extra.args)
         .env_remove("SFN_MOCK_CONFIG")
         .env_remove("SWITCHYARD_ACCOUNT")
         .env_remove("SWITCHYARD_CONNECTIONS")
         .env_remove("SWITCHYARD_REGION")
+        .envs(extra.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)

@@ -1,0 +1,71 @@
+//! `arn:aws:states:::aws-sdk:<service>:<action>` for services that speak the AWS JSON
+//! protocol: the action (`getItem` → `DynamoDB_20120810.GetItem`) and the parameters are
+//! the request, the answer is the result. No service model is needed, since JSON-protocol
+//! requests are the members themselves; for the few services whose members are camelCase
+//! on the wire (CloudWatch Logs, ECS, ...), keys are recased both ways, as Step Functions
+//! takes and gives them in PascalCase.
+
+use asl::errors::Failure;
+use serde_json::{Map, Value};
+
+use super::call::{Client, Naming};
+use super::services::{Protocol, Service};
+
+/// `key` with its first letter upper- or lowercased.
+fn recase_key(key: &str, upper: bool) -> String {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some(c) if upper => c.to_uppercase().chain(chars).collect(),
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn recase(value: Value, upper: bool) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (recase_key(&k, upper), recase(v, upper)))
+                .collect::<Map<_, _>>(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| recase(v, upper)).collect()),
+        other => other,
+    }
+}
+
+/// Call `action` of `service`; `None` when the service does not speak the JSON protocol.
+pub(super) async fn call(
+    client: &Client,
+    service: &'static Service,
+    action: &str,
+    parameters: Value,
+) -> Option<Result<Value, Failure>> {
+    let Protocol::Json { camel_case, .. } = service.protocol else {
+        return None;
+    };
+    let operation = recase_key(action, true);
+    let body = match parameters {
+        Value::Null => Value::Object(Map::new()),
+        other if camel_case => recase(other, false),
+        other => other,
+    };
+    Some(match client.json(service, &operation, &body).await {
+        Ok((answer, _)) if camel_case => Ok(recase(answer, true)),
+        Ok((answer, _)) => Ok(answer),
+        Err(e) => Err(e.failure(Naming::Sdk(service.sdk_id))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recasing_changes_keys_only() {
+        let pascal = json!({"LogGroupName": "g", "Tags": [{"Key": "aB"}]});
+        let camel = recase(pascal.clone(), false);
+        assert_eq!(camel, json!({"logGroupName": "g", "tags": [{"key": "aB"}]}));
+        assert_eq!(recase(camel, true), pascal);
+    }
+}
