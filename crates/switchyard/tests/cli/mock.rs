@@ -191,11 +191,18 @@ fn test_cases_belong_to_the_state_machine_name() {
 }
 
 // A test case that mocks no response for a Task (the page's HybridPath leaves SQSState to the
-// real service): switchyard has no real service to call, so that Task fails.
+// real service): that Task calls SQS at its endpoint, here a port where nothing listens.
 #[test]
-fn unmocked_task_fails() {
-    let outcome = run_case(lambda_sqs_integration(), mock_config(), "HybridPath");
-    assert_eq!(outcome.error(), "States.TaskFailed");
+fn unmocked_task_calls_the_real_service() {
+    let outcome = machine(lambda_sqs_integration())
+        .stem("LambdaSQSIntegration")
+        .mock(mock_config(), "HybridPath")
+        .arg("--sqs-endpoint")
+        .arg("http://127.0.0.1:9")
+        .input(json!({"hello": "world"}))
+        .history()
+        .run();
+    assert_eq!(outcome.error(), "SQS.SdkClientException", "{outcome:?}");
     assert_eq!(outcome.count_events("TaskSucceeded"), 1, "the mocked Lambda still ran");
 }
 
