@@ -151,23 +151,6 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
     } else {
         format!("{}execution:{}:{}", api.arn_prefix(), machine.name, name)
     };
-    if !machine.is_express() {
-        if let Some(existing) = api
-            .engine
-            .store()
-            .execution(&execution_arn)?
-            .and_then(|r| ExecutionRecord::from_row(&r))
-        {
-            // Starting the same execution again while it runs is idempotent.
-            if existing.status == "RUNNING" && existing.input == input && existing.test_case.as_deref() == test_case {
-                return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(existing.start_ms)}));
-            }
-            return Err(ApiError::new(
-                "ExecutionAlreadyExists",
-                format!("Execution Already Exists: '{execution_arn}'"),
-            ));
-        }
-    }
     let parsed_machine = api.engine.machine(&machine.definition_hash)?;
     let record = ExecutionRecord {
         execution_arn: execution_arn.clone(),
@@ -193,7 +176,14 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         test_case: test_case.map(str::to_owned),
     };
     let start_ms = record.start_ms;
-    let mut done = api.engine.start(record, parsed_machine).await?;
+    let mut done = match api.engine.start(record, parsed_machine).await {
+        Ok(done) => done,
+        Err(engine::service::EngineError::Store(store::StoreError::ExecutionExists(_))) => {
+            let input = request.opt_str("input")?.unwrap_or("{}");
+            return already_started(api, &execution_arn, input);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if !sync {
         return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(start_ms)}));
     }
@@ -216,6 +206,19 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         );
     }
     Ok(out)
+}
+
+/// StartExecution of a name already taken: idempotent while that execution runs with the
+/// same input, `ExecutionAlreadyExists` otherwise.
+fn already_started(api: &Api, execution_arn: &str, input: &str) -> ApiResult<Value> {
+    let existing = find(api, execution_arn)?;
+    if existing.status == "RUNNING" && existing.input == input {
+        return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(existing.start_ms)}));
+    }
+    Err(ApiError::new(
+        "ExecutionAlreadyExists",
+        format!("Execution Already Exists: '{execution_arn}'"),
+    ))
 }
 
 /// Whether (and why not) a finished execution can be redriven.

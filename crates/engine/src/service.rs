@@ -268,7 +268,8 @@ impl Engine {
     }
 
     /// Start an execution. A Standard one is committed (RUNNING, not started) before this
-    /// returns; an Express one is not stored at all. The returned receiver sees the final
+    /// returns, or the start fails with [`store::StoreError::ExecutionExists`] when its ARN is
+    /// taken; an Express one is not stored at all. The returned receiver sees the final
     /// record once the execution ends.
     pub async fn start(
         &self,
@@ -279,7 +280,7 @@ impl Engine {
             self.inner
                 .store
                 .commit(vec![
-                    Write::PutExecution(record.row()),
+                    Write::CreateExecution(record.row()),
                     Write::PutCheckpoint {
                         execution: record.execution_arn.clone(),
                         checkpoint: Some(NOT_STARTED.into()),

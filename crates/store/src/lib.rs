@@ -29,6 +29,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store has shut down")]
     Closed,
+    #[error("an execution {0} is already stored")]
+    ExecutionExists(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -99,7 +101,11 @@ pub enum Write {
         hash: String,
         text: String,
     },
+    /// Store an execution, or update the status and body of the stored one.
     PutExecution(ExecutionRow),
+    /// Store a new execution; the commit fails with [`StoreError::ExecutionExists`] if its
+    /// ARN is taken. StartExecution needs no read before it writes: the unique key decides.
+    CreateExecution(ExecutionRow),
     /// History events `(id, AWS JSON)` appended to an execution.
     AppendEvents {
         execution: String,

@@ -7,6 +7,7 @@
 //!
 //! `--in-memory` uses one private in-memory connection shared by the writer and the readers.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -106,6 +107,7 @@ type Batch = (Vec<Write>, oneshot::Sender<Result<()>>);
 pub struct Sqlite {
     writer: Mutex<Option<mpsc::Sender<Batch>>>,
     readers: Vec<Arc<Mutex<Connection>>>,
+    resources: Arc<Mutex<ResourceCache>>,
     next_reader: std::sync::atomic::AtomicUsize,
     writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
 }
@@ -140,13 +142,16 @@ impl Sqlite {
 
     fn start(writer: Arc<Mutex<Connection>>, readers: Vec<Arc<Mutex<Connection>>>) -> Sqlite {
         let (sender, receiver) = mpsc::channel::<Batch>();
+        let resources = Arc::new(Mutex::new(ResourceCache::default()));
+        let cache = resources.clone();
         let handle = thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || write_loop(&writer, &receiver))
+            .spawn(move || write_loop(&writer, &receiver, &cache))
             .expect("cannot start the store's writer thread");
         Sqlite {
             writer: Mutex::new(Some(sender)),
             readers,
+            resources,
             next_reader: Default::default(),
             writer_thread: Mutex::new(Some(handle)),
         }
@@ -172,7 +177,34 @@ impl Drop for Sqlite {
     }
 }
 
-fn write_loop(connection: &Mutex<Connection>, receiver: &mpsc::Receiver<Batch>) {
+/// Resources by ARN as last read (absent ones too): every StartExecution reads its state
+/// machine, and resources change rarely. The writer thread drops the entries a commit
+/// changes before it reports the commit done, and bumps `generation`, so a read that
+/// raced a commit does not put back what it read before.
+#[derive(Default)]
+struct ResourceCache {
+    generation: u64,
+    entries: HashMap<String, Option<Resource>>,
+}
+
+/// Bounds the cache when clients ask for many ARNs that do not exist.
+const RESOURCE_CACHE_LIMIT: usize = 10_000;
+
+impl ResourceCache {
+    fn forget<'w>(&mut self, batches: impl Iterator<Item = &'w Vec<Write>>) {
+        for write in batches.flatten() {
+            let arn = match write {
+                Write::PutResource(r) => &r.arn,
+                Write::DeleteResource(arn) => arn,
+                _ => continue,
+            };
+            self.entries.remove(arn);
+            self.generation += 1;
+        }
+    }
+}
+
+fn write_loop(connection: &Mutex<Connection>, receiver: &mpsc::Receiver<Batch>, cache: &Mutex<ResourceCache>) {
     while let Ok(first) = receiver.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -182,6 +214,9 @@ fn write_loop(connection: &Mutex<Connection>, receiver: &mpsc::Receiver<Batch>) 
             }
         }
         let result = lock_and_apply(connection, group.iter().map(|(writes, _)| writes));
+        if let Ok(mut cache) = cache.lock() {
+            cache.forget(group.iter().map(|(writes, _)| writes));
+        }
         match result {
             Ok(()) => {
                 for (_, done) in group {
@@ -211,8 +246,26 @@ fn lock_and_apply<'w>(connection: &Mutex<Connection>, batches: impl Iterator<Ite
     Ok(())
 }
 
-fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> rusqlite::Result<()> {
+fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> Result<()> {
     match write {
+        Write::CreateExecution(e) => {
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO executions (arn, machine, version, alias, status, start_ms, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    e.arn, e.machine, e.version, e.alias, e.status, e.start_ms, e.body
+                ]);
+            match inserted {
+                Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    return Err(StoreError::ExecutionExists(e.arn.clone()));
+                }
+                other => {
+                    other?;
+                }
+            }
+        }
         Write::PutResource(r) => {
             tx.prepare_cached(
                 "INSERT INTO resources (arn, kind, parent, body) VALUES (?1, ?2, ?3, ?4)
@@ -335,11 +388,26 @@ impl Store for Sqlite {
     }
 
     fn resource(&self, arn: &str) -> Result<Option<Resource>> {
-        self.read(|c| {
+        let generation = {
+            let cache = self.resources.lock().map_err(|_| StoreError::Closed)?;
+            if let Some(hit) = cache.entries.get(arn) {
+                return Ok(hit.clone());
+            }
+            cache.generation
+        };
+        let found = self.read(|c| {
             c.prepare_cached("SELECT arn, kind, parent, body FROM resources WHERE arn = ?1")?
                 .query_row([arn], resource_from)
                 .optional()
-        })
+        })?;
+        let mut cache = self.resources.lock().map_err(|_| StoreError::Closed)?;
+        if cache.generation == generation {
+            if cache.entries.len() >= RESOURCE_CACHE_LIMIT {
+                cache.entries.clear();
+            }
+            cache.entries.insert(arn.to_owned(), found.clone());
+        }
+        Ok(found)
     }
 
     fn resources(&self, kind: Kind, parent: Option<&str>) -> Result<Vec<Resource>> {
@@ -548,6 +616,43 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(store.executions(&query).unwrap().len(), 2);
+    }
+
+    /// A taken ARN fails only its own commit, even when it shares a group commit with others.
+    #[test]
+    fn creating_a_stored_execution_again_fails_alone() {
+        let store = Sqlite::in_memory().unwrap();
+        block(store.commit(vec![Write::CreateExecution(execution("e1", 1, "RUNNING"))])).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (again, other) = runtime.block_on(async {
+            let again = store.commit(vec![Write::CreateExecution(execution("e1", 2, "RUNNING"))]);
+            let other = store.commit(vec![Write::CreateExecution(execution("e2", 3, "RUNNING"))]);
+            (again.await, other.await)
+        });
+        assert!(matches!(again, Err(StoreError::ExecutionExists(arn)) if arn == "e1"));
+        other.unwrap();
+        assert_eq!(store.execution("e1").unwrap().unwrap().start_ms, 1);
+        assert!(store.execution("e2").unwrap().is_some());
+    }
+
+    /// Cached resource reads see every committed change.
+    #[test]
+    fn resource_reads_follow_commits() {
+        let store = Sqlite::in_memory().unwrap();
+        let machine = |body: &str| Resource {
+            arn: "m".into(),
+            kind: Kind::StateMachine,
+            parent: None,
+            body: body.into(),
+        };
+        assert!(store.resource("m").unwrap().is_none());
+        block(store.commit(vec![Write::PutResource(machine("v1"))])).unwrap();
+        assert_eq!(store.resource("m").unwrap().unwrap().body, "v1");
+        assert_eq!(store.resource("m").unwrap().unwrap().body, "v1");
+        block(store.commit(vec![Write::PutResource(machine("v2"))])).unwrap();
+        assert_eq!(store.resource("m").unwrap().unwrap().body, "v2");
+        block(store.commit(vec![Write::DeleteResource("m".into())])).unwrap();
+        assert!(store.resource("m").unwrap().is_none());
     }
 
     #[test]
