@@ -502,17 +502,12 @@ impl Scope for StateScope<'_, '_> {
         self.frame.lookup(name)
     }
 
-    fn states(&self) -> Value {
-        let mut states = JsonMap::new();
-        states.insert("input".into(), self.input.clone());
-        states.insert("context".into(), self.context().clone());
-        if let Some(result) = self.result {
-            states.insert("result".into(), result.clone());
-        }
-        if let Some(error_output) = self.error_output {
-            states.insert("errorOutput".into(), error_output.clone());
-        }
-        Value::Object(states)
+    fn result(&self) -> Option<&Value> {
+        self.result
+    }
+
+    fn error_output(&self) -> Option<&Value> {
+        self.error_output
     }
 
     fn random_u64(&self) -> u64 {
