@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
 mod bench;
+mod limits;
 mod serve;
 mod validate;
 
@@ -65,6 +66,8 @@ struct RunArgs {
     /// The AWS region used in ARNs.
     #[arg(long, env = "SWITCHYARD_REGION", default_value = "us-east-1")]
     region: String,
+    #[command(flatten)]
+    variable_limits: limits::VariableLimitArgs,
 }
 
 fn main() -> ExitCode {
@@ -131,6 +134,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         wait_scale: args.wait_scale,
         keep_history: args.history,
         seed: rand_seed(),
+        variable_limits: args.variable_limits.limits(),
         ..engine::execution::Options::default()
     };
     let mock_config = match &args.mock_config {

@@ -35,6 +35,8 @@ pub(crate) struct ServeArgs {
     /// The largest payload (execution input, state output), in bytes (AWS: 256 KiB).
     #[arg(long, default_value_t = 256 * 1024)]
     max_payload_bytes: usize,
+    #[command(flatten)]
+    variable_limits: crate::limits::VariableLimitArgs,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -61,6 +63,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
         engine::service::EngineConfig {
             wait_scale: args.wait_scale,
             max_payload_bytes: args.max_payload_bytes,
+            variable_limits: args.variable_limits.limits(),
             ..Default::default()
         },
     );

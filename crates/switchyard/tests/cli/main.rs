@@ -18,6 +18,7 @@ mod states;
 mod support;
 mod usage;
 mod validate;
+mod variables;
 
 use serde_json::Value;
 
