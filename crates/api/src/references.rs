@@ -9,13 +9,16 @@
 //! `Variable`. A Pass state's `Result` is never evaluated, and a variable a state assigns
 //! is not one it reads.
 //!
-//! Variables read by JSONata expressions are not listed: none of the recorded cases shows
-//! what AWS lists for them, and its only JSONata case (reading `$states` and calling `$not`)
-//! lists nothing.
+//! In a JSONata state every `{% ... %}` expression counts, with the variables it reads
+//! ([`asl::jsonata::Expression::variables`]): not `$states`, not the functions it calls, not
+//! the names it binds itself. The API Reference defines the member as "a map of state name to
+//! a list of variables referenced by that state"; the recorded JSONata case (reading
+//! `$states` and calling `$not`) lists nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use asl::intrinsics::Intrinsic;
+use asl::jsonata::Expression;
 use serde_json::{Map, Value};
 
 /// The `variableReferences` member for definition text, or `None` when it has none (or the
@@ -69,7 +72,7 @@ fn states(block: &Map<String, Value>, default_jsonata: bool, found: &mut BTreeMa
                 // Never evaluated (a Pass state's fixed result) or not a reading field.
                 "Result" | "Comment" | "ResultPath" => {}
                 _ if !jsonata => scan(key, value, TEMPLATES.contains(&key.as_str()), &mut names),
-                _ => {}
+                _ => jsonata_expressions(value, &mut names),
             }
         }
         if !names.is_empty() {
@@ -108,6 +111,21 @@ fn scan(key: &str, value: &Value, template: bool, names: &mut BTreeSet<String>) 
                 scan(key, item, template, names);
             }
         }
+        _ => {}
+    }
+}
+
+/// The variables read by the `{% ... %}` expressions in a JSONata state's field.
+fn jsonata_expressions(value: &Value, names: &mut BTreeSet<String>) {
+    match value {
+        Value::String(text) => {
+            let expression = text.trim().strip_prefix("{%").and_then(|rest| rest.strip_suffix("%}"));
+            if let Some(Ok(expression)) = expression.map(|e| Expression::parse(e.trim())) {
+                names.extend(expression.variables().iter().cloned());
+            }
+        }
+        Value::Object(fields) => fields.values().for_each(|value| jsonata_expressions(value, names)),
+        Value::Array(items) => items.iter().for_each(|item| jsonata_expressions(item, names)),
         _ => {}
     }
 }
@@ -181,6 +199,22 @@ mod tests {
             "Choices": [{"Condition": "{% $not($states.input.done) %}", "Next": "E"}], "Default": "E"},
             "E": {"Type": "Succeed"}}});
         assert_eq!(refs(definition), None);
+    }
+
+    #[test]
+    fn jsonata_states_list_the_variables_their_expressions_read() {
+        // API Reference, DescribeStateMachine: "A map of state name to a list of variables
+        // referenced by that state."
+        let definition = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Output": {"a": "{% $states.input.a + $offset %}", "b": ["{% $b %}", "plain $c"]},
+                  "Assign": {"total": "{% ($t := $total; $t + 1) %}"}, "Comment": "{% $notRead %}", "Next": "M"},
+            "M": {"Type": "Map", "Items": "{% $list %}", "ItemProcessor": {"StartAt": "I", "States": {
+                "I": {"Type": "Pass", "Output": "{% $map($states.input, function($v) { $v * $factor }) %}", "End": true}}},
+                  "End": true}}});
+        assert_eq!(
+            refs(definition),
+            Some(json!({"I": ["factor"], "M": ["list"], "P": ["b", "offset", "total"]}))
+        );
     }
 
     #[test]

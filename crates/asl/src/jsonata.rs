@@ -70,7 +70,63 @@ pub struct Expression {
     /// through its name (with `$eval` gone nothing builds names at run time), so bindings
     /// not listed here are never converted for an evaluation.
     names: Vec<String>,
+    /// The workflow variables the expression reads (see [`Expression::variables`]).
+    variables: Vec<String>,
+    /// The members of `$states` the expression reads.
+    states: StatesUse,
+    /// Whether the expression may read its context value `$` (see [`scan`]); when not, the
+    /// input is not converted for it.
+    reads_input: bool,
     time_limit: Option<Duration>,
+}
+
+/// Which members of `$states` an expression reads. `$states.input.x` reads only `input`;
+/// `$states` used any other way (`$keys($states)`, `$states[0]`) reads them all. Building
+/// `$states` converts the state's input and the Context object, so an evaluation builds
+/// only the members it can see.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct StatesUse {
+    input: bool,
+    context: bool,
+    result: bool,
+    error_output: bool,
+}
+
+impl StatesUse {
+    const ALL: StatesUse = StatesUse {
+        input: true,
+        context: true,
+        result: true,
+        error_output: true,
+    };
+
+    fn add(&mut self, member: &str) {
+        match member {
+            "input" => self.input = true,
+            "context" => self.context = true,
+            "result" => self.result = true,
+            "errorOutput" => self.error_output = true,
+            // Any other member is undefined whatever is built.
+            _ => {}
+        }
+    }
+
+    fn any(self) -> bool {
+        self != StatesUse::default()
+    }
+}
+
+/// `$states` of a running state, borrowed. An evaluation converts only the members its
+/// expression reads, and asks for the Context object (which the engine builds lazily) only
+/// then.
+pub struct States<'a> {
+    /// `$states.input`, which is also the context value `$`.
+    pub input: &'a Value,
+    pub context: &'a dyn Fn() -> &'a Value,
+    /// `$states.result`, where the field has one (`Output`/`Assign` after a result).
+    pub result: Option<&'a Value>,
+    /// `$states.errorOutput`, in a Catch.
+    pub error_output: Option<&'a Value>,
 }
 
 impl Expression {
@@ -79,11 +135,19 @@ impl Expression {
     /// Fails with a [`JsonataError::Syntax`] on anything JSONata 2.0.6 cannot parse.
     pub fn parse(text: &str) -> Result<Expression, JsonataError> {
         let ast = guarded(|| jsonata_core::parser::parse(text))?.map_err(|error| JsonataError::syntax(&error))?;
-        let names = scan(&ast)?;
+        let Scan {
+            names,
+            variables,
+            states,
+            reads_input,
+        } = scan(&ast)?;
         Ok(Expression {
             text: text.to_owned(),
             ast,
             names,
+            variables,
+            states,
+            reads_input,
             time_limit: Some(DEFAULT_TIME_LIMIT),
         })
     }
@@ -113,24 +177,90 @@ impl Expression {
         random: &mut dyn FnMut() -> u64,
     ) -> Result<Option<Value>, JsonataError> {
         let seed = functions::RANDOM.iter().any(|name| self.mentions(name)).then(random);
-        guarded(|| self.run(input, bindings, seed))?
+        guarded(|| {
+            let bindings = bindings
+                .iter()
+                .map(|(name, value)| (name.strip_prefix('$').unwrap_or(name), *value))
+                .filter(|(name, _)| self.mentions(name))
+                .map(|(name, value)| (name, to_jvalue(value)))
+                .collect();
+            self.run(self.context_value(input), bindings, seed)
+        })?
+    }
+
+    /// Evaluates in a running state: `$states` is built from the members of `states` the
+    /// expression reads, its input is also the context value `$`, and `variable` looks up
+    /// the workflow variables the expression names (and only those).
+    pub fn evaluate_in_state(
+        &self,
+        states: &States<'_>,
+        variable: &dyn Fn(&str) -> Option<Value>,
+        random: &mut dyn FnMut() -> u64,
+    ) -> Result<Option<Value>, JsonataError> {
+        let seed = functions::RANDOM.iter().any(|name| self.mentions(name)).then(random);
+        guarded(|| {
+            // `$` and `$states.input` are one value: converted once, shared (JValue clones
+            // share their contents).
+            let input = if self.reads_input || self.states.input {
+                to_jvalue(states.input)
+            } else {
+                JValue::Undefined
+            };
+            let mut bindings: Vec<(&str, JValue)> = self
+                .names
+                .iter()
+                .filter(|name| name.as_str() != "states")
+                .filter_map(|name| variable(name).map(|value| (name.as_str(), to_jvalue(&value))))
+                .collect();
+            if self.states.any() {
+                let members: JMap = [
+                    self.states.input.then(|| ("input", input.clone())),
+                    self.states.context.then(|| ("context", to_jvalue((states.context)()))),
+                    states
+                        .result
+                        .filter(|_| self.states.result)
+                        .map(|r| ("result", to_jvalue(r))),
+                    states
+                        .error_output
+                        .filter(|_| self.states.error_output)
+                        .map(|e| ("errorOutput", to_jvalue(e))),
+                ]
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect();
+                bindings.push(("states", JValue::Object(Rc::new(members))));
+            }
+            let context_value = if self.reads_input { input } else { JValue::Undefined };
+            self.run(context_value, bindings, seed)
+        })?
+    }
+
+    /// The context value `$`: undefined for an expression that cannot read it, which saves
+    /// converting the input. The jsonata-js suite runs through [`Expression::evaluate`], so
+    /// it checks this analysis on every case that has data.
+    fn context_value(&self, input: &Value) -> JValue {
+        if self.reads_input {
+            to_jvalue(input)
+        } else {
+            JValue::Undefined
+        }
     }
 
     fn run(
         &self,
-        input: &Value,
-        bindings: &[(&str, &Value)],
+        input: JValue,
+        bindings: Vec<(&str, JValue)>,
         seed: Option<u64>,
     ) -> Result<Option<Value>, JsonataError> {
         let mut context = Context::new();
         // A variable bound to undefined hides the built-in of the same name, so `$eval(...)`
         // is a call of a non-function and `$eval` itself is undefined.
-        context.bind("eval".to_owned(), JValue::Undefined);
+        if self.mentions("eval") {
+            context.bind("eval".to_owned(), JValue::Undefined);
+        }
         for (name, value) in bindings {
-            let name = name.strip_prefix('$').unwrap_or(name);
-            if self.mentions(name) {
-                context.bind(name.to_owned(), to_jvalue(value));
-            }
+            context.bind(name.to_owned(), value);
         }
         let options = EvaluatorOptions {
             timeout_ms: self
@@ -141,9 +271,17 @@ impl Expression {
         let mut evaluator = Evaluator::with_options(context, options);
         functions::register(&mut evaluator, |name| self.mentions(name), seed).map_err(JsonataError::evaluation)?;
         let result = evaluator
-            .evaluate(&self.ast, &to_jvalue(input))
+            .evaluate(&self.ast, &input)
             .map_err(JsonataError::evaluation)?;
         to_json(&result, 0)
+    }
+
+    /// The workflow variables the expression reads, sorted: every `$name` except `$states`,
+    /// the functions it calls by name, and the names it binds itself (`$x := ...`, a
+    /// function's parameters, `@$x`, `#$x`). DescribeStateMachine lists these as the
+    /// state's `variableReferences`.
+    pub fn variables(&self) -> &[String] {
+        &self.variables
     }
 
     /// Every name the expression writes as `$name` (without the `$`), sorted: the only
@@ -266,18 +404,54 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, JsonataError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|_| JsonataError::Internal)
 }
 
-/// Walks the tree once at parse time: collects the `$names` it mentions and rejects the
-/// operators JSONata 2.0.6 does not have. Iterative, because the parser accepts trees deep
-/// enough to exhaust the stack of a recursive walk.
-fn scan(ast: &AstNode) -> Result<Vec<String>, JsonataError> {
+/// What [`scan`] learns about an expression.
+struct Scan {
+    names: Vec<String>,
+    variables: Vec<String>,
+    states: StatesUse,
+    reads_input: bool,
+}
+
+/// Walks the tree once at parse time: collects the `$names` it mentions, the variables it
+/// reads and binds, the members of `$states` it reads, and rejects the operators JSONata
+/// 2.0.6 does not have. Iterative, because the parser accepts trees deep enough to exhaust
+/// the stack of a recursive walk.
+///
+/// Whether the expression reads its context value `$` is judged conservatively: a node
+/// reads it when it is a field name, wildcard, descendant or parent step evaluated against
+/// the root (not a later step of a path, nor a filter, which see the step's values), and
+/// anywhere when it is `$`, `$$`, a function call (built-ins take `$` for a missing
+/// argument) or a lambda. So `$states.input.a + $x` does not read it, `a + 1` does.
+fn scan(ast: &AstNode) -> Result<Scan, JsonataError> {
     let mut names = Vec::new();
-    let mut pending = vec![ast];
-    while let Some(node) = pending.pop() {
+    let mut read = Vec::new();
+    let mut bound = Vec::new();
+    let mut states = StatesUse::default();
+    let mut reads_input = false;
+    // Each node with whether it is evaluated against the root context value.
+    let mut pending = vec![(ast, true)];
+    while let Some((node, root)) = pending.pop() {
         match node {
-            AstNode::Variable(name) => names.push(name.clone()),
+            AstNode::Name(_) | AstNode::Wildcard | AstNode::Descendant | AstNode::Parent(_) if root => {
+                reads_input = true;
+            }
+            AstNode::ParentVariable(_) | AstNode::Lambda { .. } | AstNode::Function { .. } | AstNode::Call { .. } => {
+                reads_input = true
+            }
+            AstNode::Variable(name) if name.is_empty() => reads_input = true,
+            _ => {}
+        }
+        match node {
+            AstNode::Variable(name) => {
+                if name == "states" {
+                    states = StatesUse::ALL;
+                }
+                names.push(name.clone());
+                read.push(name.clone());
+            }
             AstNode::Function { name, args, .. } => {
                 names.push(name.clone());
-                pending.extend(args);
+                pending.extend(args.iter().map(|child| (child, root)));
             }
             AstNode::Binary { op, lhs, rhs } => {
                 if let Some(symbol) = newer_operator(*op) {
@@ -287,53 +461,88 @@ fn scan(ast: &AstNode) -> Result<Vec<String>, JsonataError> {
                         message: format!("The symbol {symbol} cannot be used as a unary operator"),
                     });
                 }
-                pending.push(lhs);
-                pending.push(rhs);
+                if let (BinaryOp::ColonEqual, AstNode::Variable(name)) = (op, lhs.as_ref()) {
+                    bound.push(name.clone());
+                }
+                pending.push((lhs, root));
+                pending.push((rhs, root));
             }
             AstNode::Path { steps } => {
-                for step in steps {
-                    pending.push(&step.node);
+                let before = &steps[..];
+                let mut steps = before;
+                // `$states.member...`: only that member of `$states` is read.
+                if let [first, second, ..] = steps {
+                    if let (AstNode::Variable(name), AstNode::Name(member)) = (&first.node, &second.node) {
+                        if name == "states"
+                            && first.stages.is_empty()
+                            && first.focus.is_none()
+                            && first.index_var.is_none()
+                        {
+                            names.push(name.clone());
+                            states.add(member);
+                            steps = &steps[1..];
+                        }
+                    }
+                }
+                // Only a path's first step sees the context value; later steps and every
+                // filter see the values of the step before.
+                let first_sees_root = root && steps.len() == before.len();
+                for (at, step) in steps.iter().enumerate() {
+                    pending.push((&step.node, at == 0 && first_sees_root));
+                    bound.extend(step.focus.iter().chain(&step.index_var).cloned());
                     for stage in &step.stages {
                         if let Stage::Filter(filter) = stage {
-                            pending.push(filter);
+                            pending.push((filter, false));
                         }
                     }
                 }
             }
-            AstNode::Unary { operand, .. } => pending.push(operand),
+            AstNode::Unary { operand, .. } => pending.push((operand, root)),
             AstNode::Call { procedure, args } => {
-                pending.push(procedure);
-                pending.extend(args);
+                pending.push((procedure, root));
+                pending.extend(args.iter().map(|child| (child, root)));
             }
-            AstNode::Lambda { body, .. } => pending.push(body),
-            AstNode::FunctionApplication(inner) => pending.push(inner),
-            AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => pending.extend(items),
-            AstNode::Object(pairs) => pending.extend(pairs.iter().flat_map(|(key, value)| [key, value])),
+            AstNode::Lambda { params, body, .. } => {
+                bound.extend(params.iter().cloned());
+                pending.push((body, root));
+            }
+            AstNode::FunctionApplication(inner) => pending.push((inner, root)),
+            AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => {
+                pending.extend(items.iter().map(|child| (child, root)))
+            }
+            AstNode::Object(pairs) => {
+                pending.extend(pairs.iter().flat_map(|(key, value)| [(key, root), (value, root)]))
+            }
             AstNode::ObjectTransform { input, pattern } => {
-                pending.push(input);
-                pending.extend(pattern.iter().flat_map(|(key, value)| [key, value]));
+                pending.push((input, root));
+                pending.extend(
+                    pattern
+                        .iter()
+                        .flat_map(|(key, value)| [key, value])
+                        .map(|child| (child, root)),
+                );
             }
             AstNode::Conditional {
                 condition,
                 then_branch,
                 else_branch,
             } => {
-                pending.push(condition);
-                pending.push(then_branch);
-                pending.extend(else_branch.as_deref());
+                pending.push((condition, root));
+                pending.push((then_branch, root));
+                pending.extend(else_branch.as_deref().map(|child| (child, root)));
             }
             AstNode::Sort { input, terms } => {
-                pending.push(input);
-                pending.extend(terms.iter().map(|(term, _)| term));
+                pending.push((input, root));
+                pending.extend(terms.iter().map(|(term, _)| term).map(|child| (child, root)));
             }
             AstNode::Transform {
                 location,
                 update,
                 delete,
             } => {
-                pending.push(location);
-                pending.push(update);
-                pending.extend(delete.as_deref());
+                pending.push((location, root));
+                pending.push((update, root));
+                pending.extend(delete.as_deref().map(|child| (child, root)));
             }
             AstNode::String(_)
             | AstNode::Name(_)
@@ -351,7 +560,16 @@ fn scan(ast: &AstNode) -> Result<Vec<String>, JsonataError> {
     }
     names.sort_unstable();
     names.dedup();
-    Ok(names)
+    bound.sort_unstable();
+    read.retain(|name| !name.is_empty() && name != "states" && bound.binary_search(name).is_err());
+    read.sort_unstable();
+    read.dedup();
+    Ok(Scan {
+        names,
+        variables: read,
+        states,
+        reads_input,
+    })
 }
 
 /// The symbol a 2.0.6 parser stumbles on for an operator added after 2.0.6.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::errors::Failure;
 use crate::intrinsics::{Intrinsic, IntrinsicEnv};
-use crate::jsonata::{Expression, JsonataError};
+use crate::jsonata::{Expression, JsonataError, States};
 use crate::path::{Path, PathError, ReferencePath, Root};
 
 /// What a template or path can read while a state runs.
@@ -25,9 +25,10 @@ pub trait Scope {
     /// A workflow variable (`$name`), if it is set. Owned, because variables live in the
     /// engine's frames, which change as states assign them.
     fn variable(&self, name: &str) -> Option<Value>;
-    /// `$states` of a JSONata expression: `input`, `context`, and `result` or `errorOutput`
-    /// where the field has them.
-    fn states(&self) -> Value;
+    /// `$states.result` of a JSONata expression, where the field has one.
+    fn result(&self) -> Option<&Value>;
+    /// `$states.errorOutput` of a JSONata expression, in a Catch.
+    fn error_output(&self) -> Option<&Value>;
     /// Randomness for `States.MathRandom` and `States.UUID`.
     fn random_u64(&self) -> u64;
 }
@@ -123,27 +124,22 @@ impl Template {
 /// Evaluate a JSONata expression with `$states` and the workflow variables bound, mapping
 /// its failures to `States.QueryEvaluationError` with AWS's cause texts.
 fn evaluate_jsonata(expression: &Expression, field: &str, scope: &dyn Scope) -> Result<Value, Failure> {
-    // Only what the expression names is looked up: building `$states` copies the input and
-    // the Context object, and an execution may hold many variables.
-    let names = expression.names();
-    let states = names.iter().any(|n| n == "states").then(|| scope.states());
-    let variables: Vec<(&str, Value)> = names
-        .iter()
-        .filter(|n| n.as_str() != "states")
-        .filter_map(|n| scope.variable(n).map(|v| (n.as_str(), v)))
-        .collect();
-    let mut bindings: Vec<(&str, &Value)> = Vec::with_capacity(variables.len() + 1);
-    bindings.extend(variables.iter().map(|(name, value)| (*name, value)));
-    if let Some(states) = &states {
-        bindings.push(("states", states));
-    }
+    // Only what the expression names is looked up and converted: `$states` members the
+    // expression does not read are never built, and an execution may hold many variables.
+    let context = || scope.context();
+    let states = States {
+        input: scope.input(),
+        context: &context,
+        result: scope.result(),
+        error_output: scope.error_output(),
+    };
     let failure = |cause: String| Failure {
         error: crate::errors::names::QUERY_EVALUATION_ERROR.to_owned(),
         cause: Some(cause),
         location: Some(field.to_owned()),
     };
     let text = expression.as_str();
-    match expression.evaluate(scope.input(), &bindings, &mut || scope.random_u64()) {
+    match expression.evaluate_in_state(&states, &|name| scope.variable(name), &mut || scope.random_u64()) {
         Ok(Some(value)) => Ok(value),
         Ok(None) => Err(failure(format!(
             "The JSONata expression '{text}' specified for the field '{field}' returned nothing (undefined)."

@@ -1,7 +1,8 @@
 //! Prints in-memory engine throughput: state transitions per second for a chain of 1,000
 //! Pass states (each with `Parameters` and `ResultPath`), the same for 1,000 JSONata Pass
 //! states (each with `Output` and `Assign`), and the time of an inline Map over 10,000
-//! items with a 3-state iterator. Run with `cargo bench -p engine`.
+//! items with a 3-state iterator. Run with `cargo bench -p engine`; `cargo bench -p engine --
+//! jsonata` runs only the measurements whose name contains `jsonata` (to profile one).
 
 use std::time::{Duration, Instant};
 
@@ -107,6 +108,21 @@ fn best_of(runs: usize, mut f: impl FnMut() -> (Outcome, Duration)) -> (Outcome,
 }
 
 fn main() {
+    // cargo bench passes `--bench`; any other argument selects measurements by name.
+    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with("--"));
+    let selected = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    if selected("pass-chain") {
+        pass_chain_bench();
+    }
+    if selected("jsonata-chain") {
+        jsonata_chain_bench();
+    }
+    if selected("inline-map") {
+        inline_map_bench();
+    }
+}
+
+fn pass_chain_bench() {
     let chain = asl::loader::load(&pass_chain(1000)).expect("valid chain");
     let input = json!({"seed": 42, "last": {"i": -1}});
     for keep in [false, true] {
@@ -123,7 +139,9 @@ fn main() {
             elapsed.as_secs_f64() * 1e3
         );
     }
+}
 
+fn jsonata_chain_bench() {
     let chain = asl::loader::load(&jsonata_chain(1000)).expect("valid JSONata chain");
     let input = json!({});
     for keep in [false, true] {
@@ -140,7 +158,9 @@ fn main() {
             elapsed.as_secs_f64() * 1e3
         );
     }
+}
 
+fn inline_map_bench() {
     let map = asl::loader::load(&inline_map()).expect("valid map");
     let items: Vec<Value> = (0..10_000).map(|n| json!({"n": n})).collect();
     let input = json!({"items": items});

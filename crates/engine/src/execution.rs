@@ -52,6 +52,7 @@ pub struct Options {
     pub seed: u64,
     /// The largest payload a state may produce, in bytes (AWS: 256 KiB).
     pub max_payload_bytes: usize,
+    pub variable_limits: VariableLimits,
 }
 
 impl Default for Options {
@@ -61,6 +62,29 @@ impl Default for Options {
             keep_history: true,
             seed: 0x5eed,
             max_payload_bytes: 256 * 1024,
+            variable_limits: VariableLimits::default(),
+        }
+    }
+}
+
+/// How large workflow variables may grow, in bytes of their JSON text (UTF-8). The Developer
+/// Guide, "Passing data between states with variables", section "Variable size limits": at
+/// most 256 KiB for one variable and for all the variables of one `Assign` together, and at
+/// most 10 MiB for all the variables an execution stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VariableLimits {
+    /// The largest variable, and the largest `Assign` (all its variables together).
+    pub max_variable_bytes: usize,
+    /// The most all stored variables of an execution may hold together: the variables of
+    /// the top-level states plus those of the Map iterations and Parallel branches running.
+    pub max_execution_bytes: usize,
+}
+
+impl Default for VariableLimits {
+    fn default() -> VariableLimits {
+        VariableLimits {
+            max_variable_bytes: 256 * 1024,
+            max_execution_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -266,7 +290,7 @@ pub async fn run_with(
             if let Some(count) = c.redrive_count {
                 run.emit(true, || EventKind::ExecutionRedriven { count });
             }
-            root.vars.borrow_mut().extend(c.variables);
+            root.restore(c.variables);
             (machine.state_index(&c.state).unwrap_or(machine.start_at), c.input)
         }
         None => {
@@ -379,7 +403,12 @@ pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Variables visible to a thread of states: its own, then its parent's (read-only).
 struct Frame {
-    vars: RefCell<HashMap<String, Value>>,
+    /// The frame's own variables, each with the length of its JSON text.
+    vars: RefCell<HashMap<String, (Value, usize)>>,
+    /// The bytes the variables of every live frame of the execution hold (shared by all its
+    /// frames); a frame's own leave the count when the frame ends (its Map iteration or
+    /// Parallel branch is over).
+    execution_bytes: Rc<Cell<usize>>,
     parent: Option<Rc<Frame>>,
     /// `$$.Map.Item` of an iteration.
     map_item: Option<(usize, Value)>,
@@ -391,6 +420,7 @@ impl Frame {
     fn root() -> Frame {
         Frame {
             vars: RefCell::new(HashMap::new()),
+            execution_bytes: Rc::new(Cell::new(0)),
             parent: None,
             map_item: None,
             record: true,
@@ -400,6 +430,7 @@ impl Frame {
     fn child(parent: &Rc<Frame>, map_item: Option<(usize, Value)>, record: bool) -> Frame {
         Frame {
             vars: RefCell::new(HashMap::new()),
+            execution_bytes: parent.execution_bytes.clone(),
             parent: Some(parent.clone()),
             map_item,
             record: record && parent.record,
@@ -407,7 +438,7 @@ impl Frame {
     }
 
     fn lookup(&self, name: &str) -> Option<Value> {
-        if let Some(v) = self.vars.borrow().get(name) {
+        if let Some((v, _)) = self.vars.borrow().get(name) {
             return Some(v.clone());
         }
         self.parent.as_ref().and_then(|p| p.lookup(name))
@@ -415,8 +446,98 @@ impl Frame {
 
     /// This frame's own variables, as a checkpoint stores them.
     fn snapshot(&self) -> JsonMap<String, Value> {
-        self.vars.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.vars
+            .borrow()
+            .iter()
+            .map(|(k, (v, _))| (k.clone(), v.clone()))
+            .collect()
     }
+
+    /// Set variables given from outside (a checkpoint's, TestState's `variables`): they
+    /// count toward the execution's total, but no limit is checked.
+    fn restore(&self, variables: impl IntoIterator<Item = (String, Value)>) {
+        let mut vars = self.vars.borrow_mut();
+        for (name, value) in variables {
+            let size = json_len(&value);
+            self.execution_bytes.set(self.execution_bytes.get() + size);
+            if let Some((_, old)) = vars.insert(name, (value, size)) {
+                self.execution_bytes.set(self.execution_bytes.get() - old);
+            }
+        }
+    }
+
+    /// Store the variables a state's `Assign` produced, within `limits`: each variable, and
+    /// all of them together, at most `max_variable_bytes`; the execution's variables
+    /// afterwards at most `max_execution_bytes`. Nothing is stored when a limit is exceeded.
+    ///
+    /// AWS documents the limits but not the error it raises; a variable is data like a
+    /// state's output, so exceeding a limit fails with `States.DataLimitExceeded`, as an
+    /// output over the payload quota does, with a cause naming the variable and the limit.
+    fn assign(&self, assigned: &[(String, Value)], limits: VariableLimits, state: &str) -> Result<(), Failure> {
+        let exceeded = |what: String, limit: usize| {
+            Failure::new(
+                names::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state '{state}' assigned {what} with a size exceeding the maximum number of bytes service limit ({limit} bytes)."
+                ),
+            )
+        };
+        let mut sizes = Vec::with_capacity(assigned.len());
+        let mut total = 0;
+        for (name, value) in assigned {
+            let size = json_len(value);
+            if size > limits.max_variable_bytes {
+                return Err(exceeded(format!("the variable '{name}'"), limits.max_variable_bytes));
+            }
+            total += size;
+            sizes.push(size);
+        }
+        if total > limits.max_variable_bytes {
+            return Err(exceeded("variables".to_owned(), limits.max_variable_bytes));
+        }
+        let mut vars = self.vars.borrow_mut();
+        let replaced: usize = assigned
+            .iter()
+            .filter_map(|(name, _)| vars.get(name).map(|(_, size)| *size))
+            .sum();
+        let after = self.execution_bytes.get() - replaced + total;
+        if after > limits.max_execution_bytes {
+            return Err(exceeded(
+                "variables that bring the execution's variables".to_owned(),
+                limits.max_execution_bytes,
+            ));
+        }
+        self.execution_bytes.set(after);
+        for ((name, value), size) in assigned.iter().zip(sizes) {
+            vars.insert(name.clone(), (value.clone(), size));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        let own: usize = self.vars.get_mut().values().map(|(_, size)| size).sum();
+        self.execution_bytes.set(self.execution_bytes.get().saturating_sub(own));
+    }
+}
+
+/// The length of a value's compact JSON text, counted without building the text.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` to a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 struct Run<'a> {
@@ -519,17 +640,12 @@ impl Scope for StateScope<'_, '_> {
         self.frame.lookup(name)
     }
 
-    fn states(&self) -> Value {
-        let mut states = JsonMap::new();
-        states.insert("input".into(), self.input.clone());
-        states.insert("context".into(), self.context().clone());
-        if let Some(result) = self.result {
-            states.insert("result".into(), result.clone());
-        }
-        if let Some(error_output) = self.error_output {
-            states.insert("errorOutput".into(), error_output.clone());
-        }
-        Value::Object(states)
+    fn result(&self) -> Option<&Value> {
+        self.result
+    }
+
+    fn error_output(&self) -> Option<&Value> {
+        self.error_output
     }
 
     fn random_u64(&self) -> u64 {
@@ -728,10 +844,7 @@ impl<'a> Run<'a> {
         match result {
             Ok((completed, assigned)) => {
                 if let Some(assigned) = &assigned {
-                    let mut vars = frame.vars.borrow_mut();
-                    for (name, value) in assigned {
-                        vars.insert(name.clone(), value.clone());
-                    }
+                    frame.assign(assigned, self.options.variable_limits, &state.name)?;
                 }
                 if exceeds(&completed.output, self.options.max_payload_bytes) {
                     return Err(Failure::new(

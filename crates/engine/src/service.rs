@@ -22,7 +22,7 @@ use store::{ExecutionRow, Store, Write};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::execution::{
-    self, Checkpoint, Clock, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Stop, SystemClock,
+    self, Checkpoint, Clock, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Stop, SystemClock, VariableLimits,
 };
 use crate::history::Event;
 use crate::hub::Hub;
@@ -46,6 +46,7 @@ const REDRIVE_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
 pub struct EngineConfig {
     pub wait_scale: f64,
     pub max_payload_bytes: usize,
+    pub variable_limits: VariableLimits,
     /// Executor threads.
     pub executors: usize,
     /// Step Functions Local's mock configuration: executions started with a test case
@@ -58,6 +59,7 @@ impl Default for EngineConfig {
         EngineConfig {
             wait_scale: 1.0,
             max_payload_bytes: 256 * 1024,
+            variable_limits: VariableLimits::default(),
             executors: 2,
             mock_config: None,
         }
@@ -467,6 +469,7 @@ impl Engine {
             keep_history: !record.express,
             seed: self.next_seed(),
             max_payload_bytes: self.inner.config.max_payload_bytes,
+            variable_limits: self.inner.config.variable_limits,
         };
         let observer = StoreObserver {
             store: self.inner.store.clone(),

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 mod bench;
 mod endpoints;
+mod limits;
 mod serve;
 mod test_cases;
 mod validate;
@@ -75,6 +76,8 @@ struct RunArgs {
     region: String,
     #[command(flatten)]
     endpoints: endpoints::EndpointArgs,
+    #[command(flatten)]
+    variable_limits: limits::VariableLimitArgs,
 }
 
 fn main() -> ExitCode {
@@ -136,6 +139,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         wait_scale: args.wait_scale,
         keep_history: args.history,
         seed: rand_seed(),
+        variable_limits: args.variable_limits.limits(),
         ..engine::execution::Options::default()
     };
     let test_case = match (&args.mock_config, &args.test_case) {

@@ -45,6 +45,8 @@ pub(crate) struct ServeArgs {
     connections: Option<PathBuf>,
     #[command(flatten)]
     endpoints: crate::endpoints::EndpointArgs,
+    #[command(flatten)]
+    variable_limits: crate::limits::VariableLimitArgs,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -79,6 +81,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
             wait_scale: args.wait_scale,
             max_payload_bytes: args.max_payload_bytes,
             mock_config: mock_config.clone(),
+            variable_limits: args.variable_limits.limits(),
             ..Default::default()
         },
     );

@@ -418,3 +418,77 @@ fn a_panic_inside_jsonata_core_fails_only_the_evaluation() {
     assert!(matches!(error(text), JsonataError::Internal));
     assert_eq!(value("$fromMillis(0)"), json!("1970-01-01T00:00:00.000Z"));
 }
+
+/// A state's `$states` for `evaluate_in_state`, whose Context object must not be asked for
+/// unless the expression reads it.
+fn in_state(text: &str, input: &Value, context: Option<&Value>, result: Option<&Value>) -> Option<Value> {
+    let context = || context.expect("the Context object was built although the expression does not read it");
+    let states = States {
+        input,
+        context: &context,
+        result,
+        error_output: None,
+    };
+    let total = json!(41);
+    let variable = |name: &str| (name == "total").then(|| total.clone());
+    Expression::parse(text)
+        .unwrap()
+        .evaluate_in_state(&states, &variable, &mut || 0)
+        .unwrap()
+}
+
+#[test]
+fn states_members_are_built_only_when_read() {
+    let input = json!({"i": 7, "x": 1});
+    assert_eq!(
+        in_state("$states.input.i + $total", &input, None, None),
+        Some(json!(48))
+    );
+    assert_eq!(
+        in_state("$states.result.r", &input, None, Some(&json!({"r": 2}))),
+        Some(json!(2))
+    );
+    let context = json!({"State": {"Name": "S"}});
+    assert_eq!(
+        in_state("$states.context.State.Name", &input, Some(&context), None),
+        Some(json!("S"))
+    );
+    // `$states` used whole has every member the state has.
+    assert_eq!(
+        in_state("$keys($states)", &input, Some(&context), Some(&json!(1))),
+        Some(json!(["input", "context", "result"]))
+    );
+    // The context value `$` is the state's input.
+    assert_eq!(in_state("x + $states.input.i", &input, None, None), Some(json!(8)));
+    assert_eq!(in_state("$.x", &input, None, None), Some(json!(1)));
+}
+
+#[test]
+fn variables_are_the_free_dollar_names() {
+    let variables = |text: &str| Expression::parse(text).unwrap().variables().to_vec();
+    assert_eq!(variables("$states.input.a + $x"), ["x"]);
+    assert_eq!(
+        variables("$not($flag) and $count($list) > $min"),
+        ["flag", "list", "min"]
+    );
+    assert_eq!(variables("($y := 2; $y + $z)"), ["z"]);
+    assert_eq!(
+        variables("$map($items, function($v) { $v * $factor })"),
+        ["factor", "items"]
+    );
+    assert_eq!(variables("$ + $$"), Vec::<String>::new());
+}
+
+#[test]
+fn whether_the_input_is_read_is_judged_conservatively() {
+    let reads = |text: &str| Expression::parse(text).unwrap().reads_input;
+    assert!(!reads("$states.input.a + $x"));
+    assert!(!reads("$x.items[price > 10].name"));
+    assert!(!reads("{'a': $x, 'b': [1, 2]}"));
+    assert!(reads("a + 1"));
+    assert!(reads("$"));
+    assert!(reads("$$.a"));
+    assert!(reads("$string()"));
+    assert!(reads("$x.($$.a)"));
+    assert!(reads("$x ? b : 1"));
+}

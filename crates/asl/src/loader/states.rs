@@ -148,8 +148,19 @@ impl Loader {
     fn assign(&mut self, obj: &Obj, loc: &Loc, language: QueryLanguage) -> Option<Template> {
         let value = obj.get("Assign")?;
         let assign_loc = loc.key("Assign");
-        if !value.is_object() {
-            self.type_error(&assign_loc, Kind::Object);
+        match value.as_object() {
+            Some(fields) => {
+                for key in fields.keys() {
+                    let name = match language {
+                        QueryLanguage::JsonPath => key.strip_suffix(".$").unwrap_or(key),
+                        QueryLanguage::Jsonata => key,
+                    };
+                    if let Some(problem) = variable_name_problem(name) {
+                        self.schema(&assign_loc.key(key), problem);
+                    }
+                }
+            }
+            None => self.type_error(&assign_loc, Kind::Object),
         }
         Some(self.template(value, &assign_loc, language))
     }
@@ -985,5 +996,31 @@ fn has_dollar_key(value: &Value) -> bool {
         Value::Object(obj) => obj.iter().any(|(k, v)| k.ends_with(".$") || has_dollar_key(v)),
         Value::Array(items) => items.iter().any(has_dollar_key),
         _ => false,
+    }
+}
+
+/// What is wrong with a variable name `Assign` sets, if anything. Developer Guide, "Passing
+/// data between states with variables": names follow the Unicode identifier rules (UAX #31:
+/// an ID_Start character, then ID_Continue characters), have at most 80 characters, and
+/// `$states` is reserved. A part of a variable (`x.y`, `x[2]`) cannot be assigned. The rules
+/// are AWS's; the wording is ours (no recorded AWS message). A leading `_` is accepted as
+/// the variable paths (`$_x`) and JSONata accept it.
+fn variable_name_problem(name: &str) -> Option<String> {
+    const MAX_CHARS: usize = 80;
+    let mut chars = name.chars();
+    let well_formed = chars.next().is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+        && chars.all(unicode_ident::is_xid_continue);
+    if !well_formed {
+        Some(format!(
+            "The variable name '{name}' is not valid: it must start with a Unicode ID_Start character, continue with ID_Continue characters, and name a whole variable"
+        ))
+    } else if name.chars().count() > MAX_CHARS {
+        Some(format!(
+            "The variable name '{name}' is too long: a variable name has at most {MAX_CHARS} characters"
+        ))
+    } else if name == "states" {
+        Some("The variable name 'states' is reserved".to_owned())
+    } else {
+        None
     }
 }

@@ -702,6 +702,35 @@ fn rows() -> Vec<Row> {
             "/States/F/Error",
             "The value of the field 'Error' looks like a path, but the field name does not end with 'Path'",
         ),
+        // ---- Variable names (Developer Guide, "Passing data between states with variables") ----
+        row(
+            "docs: Variables, 'Reserved variable: $states'",
+            r#"{"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"states": 1}, "End": true}}}"#,
+            SCHEMA,
+            "/States/A/Assign/states",
+            "The variable name 'states' is reserved",
+        ),
+        row(
+            "docs: Variables, 'you cannot assign a value to a part of a variable' (x.y)",
+            r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"x.y": 42, "ok.$": "$.a"}, "End": true}}}"#,
+            SCHEMA,
+            "/States/A/Assign/x.y",
+            "The variable name 'x.y' is not valid: it must start with a Unicode ID_Start character, continue with ID_Continue characters, and name a whole variable",
+        ),
+        row(
+            "docs: Variables, 'Variable name syntax' (ID_Start first), in a Catch",
+            r#"{"StartAt": "A", "States": {"A": {"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}], "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"2x": 1}, "Next": "C"}], "End": true}, "C": {"Type": "Succeed"}}}"#,
+            SCHEMA,
+            "/States/A/Catch[0]/Assign/2x",
+            "The variable name '2x' is not valid: it must start with a Unicode ID_Start character, continue with ID_Continue characters, and name a whole variable",
+        ),
+        row(
+            "docs: Variables, 'Variable name syntax' (at most 80 characters)",
+            r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Assign": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": 1}, "End": true}}}"#,
+            SCHEMA,
+            "/States/A/Assign/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "The variable name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is too long: a variable name has at most 80 characters",
+        ),
         row(
             "docs: API Reference, warning PASS_RESULT_IS_STATIC",
             r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": {"value.$": "$.input"}, "End": true}}}"#,

@@ -234,7 +234,7 @@ pub async fn test_state(
         mock_invocations: RefCell::default(),
     };
     let frame = Frame::root();
-    frame.vars.borrow_mut().extend(request.variables.clone());
+    frame.restore(request.variables.clone());
     let tester = Tester {
         run: &run,
         frame: &frame,
@@ -255,7 +255,7 @@ pub async fn test_state(
         if !variables.is_empty() {
             let mut sorted: Vec<_> = variables.iter().collect();
             sorted.sort_by(|a, b| a.0.cmp(b.0));
-            let listed = sorted.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let listed = sorted.into_iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
             inspection.variables = Some(Value::Object(listed));
         }
         outcome.inspection = Some(inspection);
@@ -482,8 +482,13 @@ impl Tester<'_, '_> {
     }
 
     fn succeeded(&self, done: Done) -> TestOutcome {
-        if let Some(assigned) = done.assigned {
-            self.frame.vars.borrow_mut().extend(assigned);
+        if let Some(assigned) = &done.assigned {
+            if let Err(failure) = self
+                .frame
+                .assign(assigned, self.run.options.variable_limits, &self.state.name)
+            {
+                return failed(failure);
+            }
         }
         TestOutcome {
             status: TestStatus::Succeeded,

@@ -19,6 +19,7 @@ mod support;
 mod test_command;
 mod usage;
 mod validate;
+mod variables;
 
 use serde_json::Value;
 
