@@ -1478,6 +1478,21 @@ impl<'a> Run<'a> {
             (timeout, heartbeat)
         };
         let token = token.unwrap_or_default();
+        // A service task, mocked or real, records that it was scheduled and started.
+        let task_started = || {
+            self.emit(record, || EventKind::TaskScheduled {
+                resource_type: resource_type.clone(),
+                resource: resource.clone(),
+                region: self.spec.region.clone(),
+                parameters: parameters.clone(),
+                timeout,
+                heartbeat,
+            });
+            self.emit(record, || EventKind::TaskStarted {
+                resource_type: resource_type.clone(),
+                resource: resource.clone(),
+            });
+        };
         let invocation: LocalFuture<'_, Result<Value, Failure>> = match (mocked, pattern) {
             // A mocked task records the events a real one of its kind records up to its
             // result, which the mock gives at once: no worker or callback is waited for
@@ -1494,18 +1509,7 @@ impl<'a> Run<'a> {
                 Box::pin(std::future::ready(answer))
             }
             (Some(answer), _) => {
-                self.emit(record, || EventKind::TaskScheduled {
-                    resource_type: resource_type.clone(),
-                    resource: resource.clone(),
-                    region: self.spec.region.clone(),
-                    parameters: parameters.clone(),
-                    timeout,
-                    heartbeat,
-                });
-                self.emit(record, || EventKind::TaskStarted {
-                    resource_type: resource_type.clone(),
-                    resource: resource.clone(),
-                });
+                task_started();
                 Box::pin(std::future::ready(answer))
             }
             (None, Pattern::Activity(tokens)) => {
@@ -1530,18 +1534,7 @@ impl<'a> Run<'a> {
                 })
             }
             (None, _) => {
-                self.emit(record, || EventKind::TaskScheduled {
-                    resource_type: resource_type.clone(),
-                    resource: resource.clone(),
-                    region: self.spec.region.clone(),
-                    parameters: parameters.clone(),
-                    timeout,
-                    heartbeat,
-                });
-                self.emit(record, || EventKind::TaskStarted {
-                    resource_type: resource_type.clone(),
-                    resource: resource.clone(),
-                });
+                task_started();
                 let request = TaskRequest {
                     resource: task.resource.clone(),
                     parameters: parameters.clone(),
@@ -1719,6 +1712,9 @@ impl<'a> Run<'a> {
             tolerated_count,
             tolerated_percentage,
         } = map_limits(map, &scope).map_err(located)?;
+        if stalls(map, &scope) {
+            std::future::pending::<()>().await;
+        }
         drop(scope);
         let input = &input;
 
@@ -1974,6 +1970,19 @@ struct MapLimits {
     max_concurrency: u64,
     tolerated_count: Option<u64>,
     tolerated_percentage: Option<f64>,
+}
+
+/// Whether the Map state's `MaxConcurrencyPath` reads a negative number. AWS then leaves
+/// the execution running with no further events (recorded: scenarios
+/// `test_max_concurrency_path_negative`) until it is stopped or times out; so does this
+/// engine, rather than guess a result AWS never gives.
+fn stalls(map: &asl::definition::Map, scope: &dyn Scope) -> bool {
+    match &map.max_concurrency {
+        Dynamic::Path(path) => asl::template::lookup(scope, path)
+            .and_then(|v| v.as_f64())
+            .is_some_and(|n| n < 0.0),
+        _ => false,
+    }
 }
 
 /// Resolve a Map state's [`MapLimits`] (literal, `...Path` or JSONata forms).

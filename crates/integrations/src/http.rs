@@ -36,6 +36,13 @@ pub struct HttpResponse {
     pub body: Bytes,
 }
 
+impl HttpResponse {
+    /// A header's value as text (`None` when absent or not text).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+}
+
 /// A pooled HTTP/HTTPS client. Cloning shares the pool.
 #[derive(Clone, Debug)]
 pub struct HttpClient {

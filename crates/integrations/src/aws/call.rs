@@ -277,13 +277,7 @@ pub(crate) fn request_id(response: &HttpResponse) -> String {
 /// Read an error answer: JSON (`__type`/`code` and `message`) from JSON and REST-JSON
 /// services, XML (`<Code>`, `<Message>`) from query and REST-XML ones.
 fn read_error(response: &HttpResponse) -> ServiceError {
-    let header = |name: &str| {
-        response
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| response.header(name);
     let mut error = ServiceError {
         status: response.status.as_u16(),
         code: header("x-amzn-errortype"),

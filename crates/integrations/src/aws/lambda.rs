@@ -107,13 +107,7 @@ pub(super) async fn invoke(client: &Client, parameters: Value) -> Result<Value, 
         return Err(failure);
     }
     let mut members = Map::new();
-    let header = |name: &str| {
-        response
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| response.header(name);
     if let Some(version) = header("x-amz-executed-version") {
         members.insert("ExecutedVersion".into(), Value::String(version));
     }

@@ -341,6 +341,44 @@ async fn stop_a_running_execution() {
     );
 }
 
+// Recorded (scenarios test_max_concurrency_path_negative): AWS leaves the execution running
+// with only ExecutionStarted in its history; a stop still ends it.
+#[tokio::test]
+async fn a_negative_max_concurrency_path_leaves_the_execution_running() {
+    let server = Server::start(1.0);
+    let client = server.client();
+    let machine = create_machine(
+        &client,
+        "negative-concurrency",
+        &json!({"StartAt": "Each", "States": {"Each": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrencyPath": "$.limit",
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}},
+            "End": true}}}),
+    )
+    .await;
+    let execution = start(&client, &machine, &json!({"items": [1], "limit": -1})).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let running = client
+        .describe_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(running.status(), &ExecutionStatus::Running);
+    assert_eq!(
+        types(&history(&client, &execution, false, 100).await),
+        ["ExecutionStarted"]
+    );
+    client
+        .stop_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("stop");
+    let done = wait_done(&client, &execution, Duration::from_secs(10)).await;
+    assert_eq!(done.status(), &ExecutionStatus::Aborted);
+}
+
 #[tokio::test]
 async fn start_sync_execution_on_an_express_machine() {
     let server = Server::start(0.0);
