@@ -116,32 +116,43 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    /// A one-shot server on loopback that answers with `reply` and hands back the request text.
-    async fn serve_once(reply: &'static str) -> (String, tokio::task::JoinHandle<String>) {
+    /// A one-request server on loopback: reads one whole request (its `content-length`
+    /// body included), answers `reply`, and hands back the request's text.
+    pub(crate) async fn serve_once(reply: String) -> (std::net::SocketAddr, tokio::task::JoinHandle<String>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let task = tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.unwrap();
             let mut seen = Vec::new();
             let mut buffer = [0u8; 4096];
-            while !String::from_utf8_lossy(&seen).contains("hello") {
+            loop {
+                let text = String::from_utf8_lossy(&seen).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length: "))
+                        .map_or(0, |n| n.parse::<usize>().unwrap());
+                    if body.len() >= length {
+                        socket.write_all(reply.as_bytes()).await.unwrap();
+                        return text;
+                    }
+                }
                 let n = socket.read(&mut buffer).await.unwrap();
                 seen.extend_from_slice(&buffer[..n]);
             }
-            socket.write_all(reply.as_bytes()).await.unwrap();
-            String::from_utf8_lossy(&seen).into_owned()
         });
-        (format!("http://{address}/path?q=1"), task)
+        (address, server)
     }
 
     #[tokio::test]
     async fn sends_a_request_and_reads_the_whole_response() {
-        let (url, server) = serve_once("HTTP/1.1 201 Created\r\ncontent-length: 5\r\nx-a: b\r\n\r\nworld").await;
-        let request = Request::post(url)
+        let (address, server) =
+            serve_once("HTTP/1.1 201 Created\r\ncontent-length: 5\r\nx-a: b\r\n\r\nworld".into()).await;
+        let request = Request::post(format!("http://{address}/path?q=1"))
             .header("content-type", "text/plain")
             .body(Bytes::from_static(b"hello"))
             .unwrap();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use integrations::aws::{services, AwsConfig, AwsIntegration, Credentials, Endpoints, RESOURCE_PREFIXES};
+use integrations::http::HttpClient;
 use integrations::{Router, SharedIntegration};
 
 #[derive(Args, Clone, Debug)]
@@ -67,12 +68,9 @@ impl EndpointArgs {
     }
 
     /// `router` with every AWS resource (`lambda:invoke`, `aws-sdk:*`, ...) sent to the AWS
-    /// integrations.
-    pub(crate) fn route_aws(&self, router: Router, server_region: &str) -> Router {
-        let aws: SharedIntegration = Arc::new(AwsIntegration::new(
-            self.aws_config(server_region),
-            integrations::http::HttpClient::new(),
-        ));
+    /// integrations, which call out through `http`.
+    pub(crate) fn route_aws(&self, router: Router, server_region: &str, http: HttpClient) -> Router {
+        let aws: SharedIntegration = Arc::new(AwsIntegration::new(self.aws_config(server_region), http));
         RESOURCE_PREFIXES
             .iter()
             .fold(router, |router, prefix| router.route(*prefix, aws.clone()))

@@ -148,13 +148,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     };
     // Task states the test case does not mock go to their integration, as in Step Functions
     // Local: HTTP Tasks and AWS services call out, other resources fail naming themselves.
-    let tasks = args.endpoints.route_aws(
-        integrations::Router::new(std::sync::Arc::new(integrations::Unconfigured)).route(
-            integrations::http_task::RESOURCE,
-            std::sync::Arc::new(http_task(args.connections.as_deref(), &args.region)?),
-        ),
-        &args.region,
-    );
+    let tasks = task_integrations(args.connections.as_deref(), &args.endpoints, &args.region)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = runtime.block_on(engine::execution::run_with(
         &machine,
@@ -212,18 +206,25 @@ fn execution_spec(name: &str, account: &str, region: &str, input_text: String) -
     }
 }
 
-/// The HTTP Task integration with the connections of `path` (none when no file is given,
-/// so an HTTP Task fails naming its connection).
-pub(crate) fn http_task(path: Option<&Path>, region: &str) -> Result<integrations::http_task::HttpTask> {
-    let connections = match path {
+/// The integrations Task states reach when no mock answers them: HTTP Tasks with the
+/// connections of `connections` (none when no file is given, so an HTTP Task fails naming
+/// its connection), AWS services at their endpoints, and other resources failing with
+/// their name. They share one HTTP client: one connection pool, and the system's
+/// certificates loaded once.
+pub(crate) fn task_integrations(
+    connections: Option<&Path>,
+    endpoints: &endpoints::EndpointArgs,
+    region: &str,
+) -> Result<integrations::Router> {
+    let connections = match connections {
         Some(path) => integrations::connections::Connections::load(path)?,
         None => integrations::connections::Connections::default(),
     };
-    Ok(integrations::http_task::HttpTask::new(
-        integrations::http::HttpClient::new(),
-        std::sync::Arc::new(connections),
-        region,
-    ))
+    let http = integrations::http::HttpClient::new();
+    let http_task = integrations::http_task::HttpTask::new(http.clone(), std::sync::Arc::new(connections), region);
+    let router = integrations::Router::new(std::sync::Arc::new(integrations::Unconfigured))
+        .route(integrations::http_task::RESOURCE, std::sync::Arc::new(http_task));
+    Ok(endpoints.route_aws(router, region, http))
 }
 
 /// A seed for the run's randomness (`States.UUID`, `States.MathRandom`, jitter).

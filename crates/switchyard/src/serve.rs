@@ -66,7 +66,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
         Some(path) => Some(Arc::new(crate::load_mock_config(path)?)),
         None => None,
     };
-    let http_task = crate::http_task(args.connections.as_deref(), &args.region)?;
+    let tasks = crate::task_integrations(args.connections.as_deref(), &args.endpoints, &args.region)?;
     let store: Arc<dyn store::Store> = if args.in_memory {
         Arc::new(store::sqlite::Sqlite::in_memory()?)
     } else {
@@ -95,11 +95,6 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     );
     // Step Functions itself is answered by this server; every other resource goes to the
     // integration registered for it, and unknown ones fail naming the resource.
-    let tasks = args.endpoints.route_aws(
-        integrations::Router::new(Arc::new(integrations::Unconfigured))
-            .route(integrations::http_task::RESOURCE, Arc::new(http_task)),
-        &args.region,
-    );
     engine.set_integration(Arc::new(api::sfn_tasks::SfnTasks::new(&api, Arc::new(tasks))));
     let resumed = engine.resume_all()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

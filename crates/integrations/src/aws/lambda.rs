@@ -137,38 +137,16 @@ pub(super) async fn invoke_legacy(client: &Client, function: &str, parameters: V
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
     use crate::aws::services::LAMBDA;
     use crate::aws::{AwsConfig, AwsIntegration, Credentials, Endpoints};
+    use crate::http::tests::serve_once;
     use crate::http::HttpClient;
     use crate::{Integration, TaskRequest};
+    use serde_json::json;
 
     /// A one-request Lambda on loopback: answers `reply` and hands back the request's text.
     async fn lambda_once(reply: String) -> (AwsIntegration, tokio::task::JoinHandle<String>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut seen = Vec::new();
-            let mut buffer = [0u8; 4096];
-            loop {
-                let text = String::from_utf8_lossy(&seen).into_owned();
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let length = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length: "))
-                        .map_or(0, |n| n.parse::<usize>().unwrap());
-                    if body.len() >= length {
-                        socket.write_all(reply.as_bytes()).await.unwrap();
-                        return text;
-                    }
-                }
-                let n = socket.read(&mut buffer).await.unwrap();
-                seen.extend_from_slice(&buffer[..n]);
-            }
-        });
+        let (address, server) = serve_once(reply).await;
         let mut endpoints = Endpoints::default();
         endpoints.set(&LAMBDA, format!("http://{address}"));
         let config = AwsConfig {
