@@ -1709,10 +1709,11 @@ impl<'a> Run<'a> {
         self.emit(record, || EventKind::MapStateStarted { length: items.len() });
         let MapLimits {
             max_concurrency,
+            stalls,
             tolerated_count,
             tolerated_percentage,
         } = map_limits(map, &scope).map_err(located)?;
-        if stalls(map, &scope) {
+        if stalls {
             std::future::pending::<()>().await;
         }
         drop(scope);
@@ -1968,29 +1969,25 @@ fn exceeds(value: &Value, limit: usize) -> bool {
 /// `MaxConcurrency` and the tolerated failure thresholds of a Map state, resolved.
 struct MapLimits {
     max_concurrency: u64,
+    /// `MaxConcurrencyPath` read a negative number. AWS then leaves the execution running
+    /// with no further events (recorded: scenarios `test_max_concurrency_path_negative`)
+    /// until it is stopped or times out; so does this engine, rather than guess a result
+    /// AWS never gives.
+    stalls: bool,
     tolerated_count: Option<u64>,
     tolerated_percentage: Option<f64>,
 }
 
-/// Whether the Map state's `MaxConcurrencyPath` reads a negative number. AWS then leaves
-/// the execution running with no further events (recorded: scenarios
-/// `test_max_concurrency_path_negative`) until it is stopped or times out; so does this
-/// engine, rather than guess a result AWS never gives.
-fn stalls(map: &asl::definition::Map, scope: &dyn Scope) -> bool {
-    match &map.max_concurrency {
-        Dynamic::Path(path) => asl::template::lookup(scope, path)
-            .and_then(|v| v.as_f64())
-            .is_some_and(|n| n < 0.0),
-        _ => false,
-    }
-}
-
 /// Resolve a Map state's [`MapLimits`] (literal, `...Path` or JSONata forms).
 fn map_limits(map: &asl::definition::Map, scope: &dyn Scope) -> Result<MapLimits, Failure> {
-    let max_concurrency = match &map.max_concurrency {
-        Dynamic::Literal(n) => *n,
-        Dynamic::Path(path) => asl::template::lookup(scope, path).and_then(|v| v.as_u64()).unwrap_or(0),
-        Dynamic::Expression(t) => t.evaluate(scope)?.as_u64().unwrap_or(0),
+    let (max_concurrency, stalls) = match &map.max_concurrency {
+        Dynamic::Literal(n) => (*n, false),
+        Dynamic::Path(path) => {
+            let value = asl::template::lookup(scope, path);
+            let limit = value.as_ref().and_then(Value::as_u64).unwrap_or(0);
+            (limit, value.as_ref().and_then(Value::as_f64).is_some_and(|n| n < 0.0))
+        }
+        Dynamic::Expression(t) => (t.evaluate(scope)?.as_u64().unwrap_or(0), false),
     };
     let tolerated_count = match &map.tolerated_failure_count {
         None => None,
@@ -2020,6 +2017,7 @@ fn map_limits(map: &asl::definition::Map, scope: &dyn Scope) -> Result<MapLimits
     };
     Ok(MapLimits {
         max_concurrency,
+        stalls,
         tolerated_count,
         tolerated_percentage,
     })
