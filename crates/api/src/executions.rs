@@ -93,9 +93,10 @@ fn check_test_case(api: &Api, machine: &str, case: &str) -> ApiResult<()> {
 
 pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult<Value> {
     // Step Functions Local's way to pick a mock test case: `<state machine ARN>#<test case>`.
-    let (target, test_case) = match request.str("stateMachineArn")?.split_once('#') {
+    let arn = request.str("stateMachineArn")?;
+    let (target, test_case) = match arn.split_once('#') {
         Some((arn, case)) => (arn, Some(case)),
-        None => (request.str("stateMachineArn")?, None),
+        None => (arn, None),
     };
     let parsed = parse_arn(target)?;
     if parsed.kind != "stateMachine" {

@@ -1937,7 +1937,8 @@ fn dynamic_seconds(value: Option<&Dynamic<u64>>, scope: &dyn Scope, field: &str)
     }
 }
 
-/// Whether `value` serialises to more than `limit` bytes, counted without serialising it.
+/// Whether `value` serialises to more than `limit` bytes: a quick upper bound first, and the
+/// exact count ([`json_len`], no text built) only when the bound is over the limit.
 fn exceeds(value: &Value, limit: usize) -> bool {
     fn size(value: &Value, budget: &mut isize) {
         if *budget < 0 {
@@ -1963,7 +1964,7 @@ fn exceeds(value: &Value, limit: usize) -> bool {
     }
     let mut budget = limit as isize;
     size(value, &mut budget);
-    budget < 0 && value.to_string().len() > limit
+    budget < 0 && json_len(value) > limit
 }
 
 /// `MaxConcurrency` and the tolerated failure thresholds of a Map state, resolved.
