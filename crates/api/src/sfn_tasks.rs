@@ -6,6 +6,7 @@
 use std::sync::{Arc, Weak};
 
 use asl::errors::Failure;
+use integrations::aws::recase_key;
 use integrations::{Integration, TaskFuture, TaskRequest};
 use serde_json::{json, Map, Value};
 
@@ -24,16 +25,6 @@ impl SfnTasks {
             api: Arc::downgrade(api),
             fallback,
         }
-    }
-}
-
-/// `key` with its first letter upper- or lowercased (PascalCase ⇄ camelCase).
-fn recase_key(key: &str, upper: bool) -> String {
-    let mut chars = key.chars();
-    match chars.next() {
-        Some(c) if upper => c.to_ascii_uppercase().to_string() + chars.as_str(),
-        Some(c) => c.to_ascii_lowercase().to_string() + chars.as_str(),
-        None => String::new(),
     }
 }
 

@@ -31,6 +31,18 @@ mod xml;
 use call::Client;
 use services::Service;
 
+/// `key` with its first letter upper- or lowercased: SDK integrations take and give a
+/// service's members in PascalCase, while some services (and Step Functions' own API) use
+/// camelCase on the wire.
+pub fn recase_key(key: &str, upper: bool) -> String {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some(c) if upper => c.to_uppercase().chain(chars).collect(),
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The resource prefixes [`AwsIntegration`] answers; the server routes each to it.
 pub const RESOURCE_PREFIXES: &[&str] = &[
     "arn:aws:states:::lambda:",

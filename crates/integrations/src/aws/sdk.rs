@@ -9,17 +9,8 @@ use asl::errors::Failure;
 use serde_json::{Map, Value};
 
 use super::call::{Client, Naming};
+use super::recase_key;
 use super::services::{Protocol, Service};
-
-/// `key` with its first letter upper- or lowercased.
-fn recase_key(key: &str, upper: bool) -> String {
-    let mut chars = key.chars();
-    match chars.next() {
-        Some(c) if upper => c.to_uppercase().chain(chars).collect(),
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
 
 fn recase(value: Value, upper: bool) -> Value {
     match value {
