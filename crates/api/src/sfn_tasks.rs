@@ -168,9 +168,9 @@ impl SfnTasks {
 /// aws-sdk `test_sfn_start_execution`, `StartDate`).
 fn iso_date(seconds: &serde_json::Number) -> Value {
     let millis = seconds.as_f64().map_or(0, |s| (s * 1000.0).round() as i64);
-    match jiff::Timestamp::from_millisecond(millis) {
-        Ok(t) => Value::String(t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
-        Err(_) => Value::Number(seconds.clone()),
+    match engine::execution::iso_millis(millis) {
+        text if text.is_empty() => Value::Number(seconds.clone()),
+        text => Value::String(text),
     }
 }
 
