@@ -1540,6 +1540,8 @@ impl<'a> Run<'a> {
                     parameters: parameters.clone(),
                     state_name: state.name.clone(),
                     state_machine_name: self.spec.state_machine_name.clone(),
+                    execution_arn: self.spec.execution_arn.clone(),
+                    state_machine_arn: self.spec.state_machine_arn.clone(),
                 };
                 let call = self.integration.invoke(request.clone());
                 match pattern {

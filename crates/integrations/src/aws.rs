@@ -209,7 +209,10 @@ impl Integration for AwsIntegration {
                     ("dynamodb", "getItem" | "putItem" | "updateItem" | "deleteItem") => {
                         json_services::dynamodb(client, action, parameters).await
                     }
-                    ("events", "putEvents") => json_services::put_events(client, parameters).await,
+                    ("events", "putEvents") => {
+                        let origin = [&request.execution_arn, &request.state_machine_arn];
+                        json_services::put_events(client, parameters, origin).await
+                    }
                     ("sns", "publish") => sns::publish(client, parameters).await,
                     _ => Err(unsupported(&request.resource)),
                 },

@@ -21,7 +21,7 @@ pub mod http_task;
 pub mod mock;
 
 /// Everything an integration is told about one Task invocation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct TaskRequest {
     /// The `Resource` ARN as written.
     pub resource: String,
@@ -31,6 +31,10 @@ pub struct TaskRequest {
     pub state_name: String,
     /// The state machine's name (mock configurations are keyed by it).
     pub state_machine_name: String,
+    /// The running execution's ARN and its state machine's, which some integrations pass
+    /// on (EventBridge adds both to each event's `Resources`).
+    pub execution_arn: String,
+    pub state_machine_arn: String,
 }
 
 /// A boxed future, so the trait stays object-safe without an extra crate.
@@ -132,8 +136,7 @@ mod tests {
             router.invoke(TaskRequest {
                 resource: resource.into(),
                 parameters: Value::Null,
-                state_name: "T".into(),
-                state_machine_name: "M".into(),
+                ..TaskRequest::default()
             })
         };
         assert_eq!(

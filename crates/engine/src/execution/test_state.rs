@@ -698,6 +698,8 @@ impl Tester<'_, '_> {
                     parameters,
                     state_name: self.state.name.clone(),
                     state_machine_name: self.run.spec.state_machine_name.clone(),
+                    execution_arn: self.run.spec.execution_arn.clone(),
+                    state_machine_arn: self.run.spec.state_machine_arn.clone(),
                 };
                 self.run.integration.invoke(request).await?
             }

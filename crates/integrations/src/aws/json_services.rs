@@ -59,14 +59,22 @@ pub(super) async fn dynamodb(client: &Client, action: &str, parameters: Value) -
     call_with_metadata(client, &DYNAMODB, &operation, Value::Object(body)).await
 }
 
-/// `arn:aws:states:::events:putEvents`: each entry's `Detail` goes as JSON text; a
+/// `arn:aws:states:::events:putEvents`: each entry's `Detail` goes as JSON text, and the
+/// execution's and state machine's ARNs are appended to its `Resources` (as the optimized
+/// integration does, so rules can match events by the workflow that sent them); a
 /// non-zero `FailedEntryCount` fails the task with `EventBridge.FailedEntry`.
-pub(super) async fn put_events(client: &Client, parameters: Value) -> Result<Value, Failure> {
+pub(super) async fn put_events(client: &Client, parameters: Value, origin: [&String; 2]) -> Result<Value, Failure> {
     let mut body = object(parameters, &EVENTBRIDGE, "events:putEvents")?;
     if let Some(Value::Array(entries)) = body.get_mut("Entries") {
         for entry in entries.iter_mut() {
             if let Some(detail) = entry.get_mut("Detail") {
                 *detail = Value::String(text_of(detail));
+            }
+            if let Some(entry) = entry.as_object_mut() {
+                let resources = entry.entry("Resources").or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(resources) = resources {
+                    resources.extend(origin.map(|arn| Value::String(arn.clone())));
+                }
             }
         }
     }

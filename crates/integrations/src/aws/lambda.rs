@@ -174,8 +174,7 @@ mod tests {
         TaskRequest {
             resource: resource.into(),
             parameters,
-            state_name: "Call".into(),
-            state_machine_name: "m".into(),
+            ..TaskRequest::default()
         }
     }
 

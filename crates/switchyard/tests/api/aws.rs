@@ -337,7 +337,7 @@ async fn aws_sdk_calls_any_json_protocol_service() {
 }
 
 #[tokio::test]
-async fn eventbridge_put_events_delivers_the_detail_as_json() {
+async fn eventbridge_put_events_delivers_the_detail_as_json_with_the_workflow_in_resources() {
     let Some(moto) = Moto::start() else { return };
     let server = moto.switchyard();
     let client = server.client();
@@ -365,20 +365,26 @@ async fn eventbridge_put_events_delivers_the_detail_as_json() {
     .await;
 
     let parameters = json!({
-        "Entries": [{"Source": "switchyard.test", "DetailType": "Greeting", "Detail": {"hello.$": "$.who"}}]
+        "Entries": [{
+            "Source": "switchyard.test",
+            "DetailType": "Greeting",
+            "Detail": {"hello.$": "$.who"},
+            "Resources": ["arn:aws:s3:::given"]
+        }]
     });
-    let (status, output) = run(
-        &client,
-        task("arn:aws:states:::events:putEvents", parameters),
-        json!({"who": "world"}),
-    )
-    .await;
-    assert_eq!(status, "SUCCEEDED", "{output}");
+    let definition = task("arn:aws:states:::events:putEvents", parameters);
+    let machine = create_machine(&client, &unique("events"), &definition).await;
+    let execution = start(&client, &machine, &json!({"who": "world"})).await;
+    let done = wait_done(&client, &execution, Duration::from_secs(60)).await;
+    let output = json(done.output());
+    assert_eq!(done.status.as_str(), "SUCCEEDED", "{output}");
     assert_eq!(output["FailedEntryCount"], 0);
     assert!(output["Entries"][0]["EventId"].is_string(), "{output}");
     let event: Value = serde_json::from_str(&moto.receive(&queue).await).unwrap();
     assert_eq!(event["detail"], json!({"hello": "world"}));
     assert_eq!(event["detail-type"], "Greeting");
+    // The optimized integration appends the execution's and the state machine's ARNs.
+    assert_eq!(event["resources"], json!(["arn:aws:s3:::given", execution, machine]));
 }
 
 #[tokio::test]
