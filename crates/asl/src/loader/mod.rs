@@ -22,6 +22,7 @@
 //! `OK`/`FAIL` result is stable (API Reference, `ValidateStateMachineDefinitionDiagnostic`).
 
 mod json;
+mod resources;
 mod states;
 #[cfg(test)]
 mod tests;

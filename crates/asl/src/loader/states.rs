@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map as JsonMap, Value};
 
+use super::resources;
 use super::values::{self, Kind, MAX_SECONDS};
 use super::{
     allowed_fields, codes, exactly_one_of, is_jsonata_expression, not_supported, only_one_of, required_message,
@@ -280,6 +281,10 @@ impl Loader {
         if !resource.starts_with("arn:") {
             // AWS error quoted in public deployment notes and by the linter.
             self.schema(&resource_loc, "Value is not a valid resource ARN");
+            return None;
+        }
+        if !resources::recognized(resource) {
+            self.schema(&resource_loc, resources::unrecognized_message(resource));
             return None;
         }
         if self.machine_type == MachineType::Express {

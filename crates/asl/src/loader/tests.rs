@@ -388,6 +388,20 @@ fn rows() -> Vec<Row> {
             "Value is not a valid resource ARN",
         ),
         row(
+            "quoted: 'The resource provided arn:aws:states:::aws-sdk:codebuild:startBuild.sync is not recognized.' (aws-cdk issue 19174)",
+            r#"{"StartAt": "Build", "States": {"Build": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:codebuild:startBuild.sync", "End": true}}}"#,
+            SCHEMA,
+            "/States/Build/Resource",
+            "The resource provided arn:aws:states:::aws-sdk:codebuild:startBuild.sync is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.",
+        ),
+        row(
+            "documented: SQS supports Request Response and Wait for Callback, not Run a Job",
+            r#"{"StartAt": "Send", "States": {"Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.sync", "End": true}}}"#,
+            SCHEMA,
+            "/States/Send/Resource",
+            "The resource provided arn:aws:states:::sqs:sendMessage.sync is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.",
+        ),
+        row(
             "measured: linter rule pf-sfn-asl-numeric-ranges",
             r#"{"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 0, "End": true}}}"#,
             SCHEMA,

@@ -139,6 +139,34 @@ async fn create_and_describe_errors() {
         .send()
         .await;
     assert_eq!(code(not_json), "InvalidDefinition");
+    // A pattern the service does not support is refused when the machine is created.
+    let task = |resource: &str| {
+        json!({"StartAt": "Send", "States": {"Send": {"Type": "Task", "Resource": resource, "End": true}}}).to_string()
+    };
+    let unsupported = client
+        .create_state_machine()
+        .name("sync-sqs")
+        .definition(task("arn:aws:states:::sqs:sendMessage.sync"))
+        .role_arn(ROLE)
+        .send()
+        .await
+        .expect_err("SQS has no Run a Job pattern");
+    let message = unsupported
+        .as_service_error()
+        .and_then(|e| e.meta().message())
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The resource provided arn:aws:states:::sqs:sendMessage.sync is not recognized."),
+        "{message}"
+    );
+    client
+        .create_state_machine()
+        .name("callback-sqs")
+        .definition(task("arn:aws:states:::sqs:sendMessage.waitForTaskToken"))
+        .role_arn(ROLE)
+        .send()
+        .await
+        .expect("SQS supports Wait for Callback");
 
     create_machine(&client, "taken", &pass("a")).await;
     let conflict = client
