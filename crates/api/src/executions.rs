@@ -1,7 +1,10 @@
 //! Executions: start (async and sync), stop, describe, list, history, redrive.
 
+use std::sync::Arc;
+
 use engine::execution::Stop;
 use engine::service::ExecutionRecord;
+use integrations::mock::TestCase;
 use serde_json::{json, Value};
 use store::ExecutionQuery;
 
@@ -79,14 +82,15 @@ fn route(alias: &crate::machines::AliasRecord) -> String {
 
 /// Check that the server's mock configuration has the test case `case` for the state
 /// machine called `machine`: a typo fails the call instead of running unmocked.
-fn check_test_case(api: &Api, machine: &str, case: &str) -> ApiResult<()> {
+/// The mock configuration's test case `case` of `machine`; `named_by` says how the request
+/// named it, for the error when the server has no mock configuration.
+pub(crate) fn find_test_case(api: &Api, machine: &str, case: &str, named_by: &str) -> ApiResult<Arc<TestCase>> {
     match &api.engine.config().mock_config {
         Some(config) => config
             .test_case(machine, case)
-            .map(drop)
             .map_err(|e| ApiError::validation(e.to_string())),
         None => Err(ApiError::validation(format!(
-            "The state machine ARN names the test case '{case}', but the server was started without a mock configuration (--mock-config or SFN_MOCK_CONFIG)"
+            "{named_by} names the test case '{case}', but the server was started without a mock configuration (--mock-config or SFN_MOCK_CONFIG)"
         ))),
     }
 }
@@ -122,7 +126,7 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
     };
     let machine_arn = machine.machine_arn.clone().unwrap_or_else(|| machine.arn.clone());
     if let Some(case) = test_case {
-        check_test_case(api, &machine.name, case)?;
+        find_test_case(api, &machine.name, case, "The state machine ARN")?;
     }
     if sync && !machine.is_express() {
         return Err(ApiError::new(

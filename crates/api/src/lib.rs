@@ -104,7 +104,7 @@ impl Api {
             "DescribeMapRun" => map_runs::describe(self, &request),
             "ListMapRuns" => map_runs::list(self, &request),
             "UpdateMapRun" => map_runs::update(self, &request),
-            "TestState" => test_state::test_state(self, &request).await,
+            "TestState" => test_state::test_state(self, &request, None).await,
             other => Err(ApiError::new(
                 "UnknownOperationException",
                 format!("Unknown operation AWSStepFunctions.{other}"),
@@ -127,6 +127,10 @@ async fn handle(State(api): State<Arc<Api>>, headers: HeaderMap, body: Bytes) ->
         return ApiError::new("UnknownOperationException", format!("Unknown target '{target}'")).into_response();
     };
     let result = match Request::parse(&body) {
+        Ok(request) if operation == "TestState" => {
+            let test_case = headers.get(test_state::TEST_CASE_HEADER).map(|v| v.to_str().unwrap_or_default());
+            test_state::test_state(&api, &request, test_case).await
+        }
         Ok(request) => api.call(operation, request).await,
         Err(e) => Err(e),
     };

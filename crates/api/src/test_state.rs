@@ -4,19 +4,30 @@
 //! (`engine::execution::test_state`) and encodes its outcome. Every payload in the answer
 //! is JSON text.
 
+use std::sync::Arc;
+
 use engine::execution::test_state::{
     ErrorDetails, FieldValidation, Inspection, InspectionLevel, Mock, MockOutcome, StateConfiguration, TestOutcome,
     TestStateError, TestStateRequest,
 };
+use integrations::mock::TestCase;
 use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, ApiResult};
+use crate::executions;
 use crate::machines::invalid_definition;
 use crate::request::Request;
 use crate::Api;
 
-pub(crate) async fn test_state(api: &Api, request: &Request) -> ApiResult<Value> {
-    let test = decode(api, request)?;
+/// The header that names a test case of the server's mock configuration file for a
+/// TestState call, as `<state machine name>#<test case>`: TestState has no state machine
+/// ARN to carry Step Functions Local's `#<test case>` suffix.
+pub(crate) const TEST_CASE_HEADER: &str = "x-switchyard-test-case";
+
+/// `test_case`: the value of [`TEST_CASE_HEADER`], when the request had one.
+pub(crate) async fn test_state(api: &Api, request: &Request, test_case: Option<&str>) -> ApiResult<Value> {
+    let mut test = decode(api, request)?;
+    test.test_case = test_case.map(|named| find_test_case(api, named)).transpose()?;
     let outcome = api.engine.test_state(test).await.map_err(|e| match e {
         TestStateError::Validation(message) => ApiError::validation(message),
         TestStateError::Definition(diagnostics) => invalid_definition(&diagnostics),
@@ -84,10 +95,20 @@ fn decode(api: &Api, request: &Request) -> ApiResult<TestStateRequest> {
         context,
         inspection_level,
         mock,
+        test_case: None,
         configuration: decode_configuration(request.get("stateConfiguration"))?,
         region: api.config.region.clone(),
         account: api.config.account.clone(),
     })
+}
+
+fn find_test_case(api: &Api, named: &str) -> ApiResult<Arc<TestCase>> {
+    let Some((machine, case)) = named.split_once('#') else {
+        return Err(ApiError::validation(format!(
+            "The {TEST_CASE_HEADER} header must be '<state machine name>#<test case>', not '{named}'"
+        )));
+    };
+    executions::find_test_case(api, machine, case, &format!("The {TEST_CASE_HEADER} header"))
 }
 
 fn member_str<'v>(value: &'v Value, key: &str, owner: &str) -> ApiResult<Option<&'v str>> {

@@ -11,6 +11,8 @@
 //! Task, Map and Parallel states may be given a mocked result or error instead of calling
 //! their integration; Map and Parallel states must be (a test never runs their children).
 
+use std::sync::Arc;
+
 use serde_json::Map as JsonMap;
 
 use super::*;
@@ -89,6 +91,11 @@ pub struct TestStateRequest {
     pub context: Option<Value>,
     pub inspection_level: InspectionLevel,
     pub mock: Option<Mock>,
+    /// A test case of the server's mock configuration file (a Switchyard extension, since
+    /// TestState takes no state machine ARN to carry `#<test case>`): a Task state it
+    /// mocks answers as it would in an execution under that test case, for the attempt
+    /// `stateConfiguration.retrierRetryCount` names. `mock` wins when both are given.
+    pub test_case: Option<Arc<TestCase>>,
     pub configuration: StateConfiguration,
     pub region: String,
     pub account: String,
@@ -184,7 +191,12 @@ pub async fn test_state(
         Some(name) => find_state(&machine, name).ok_or_else(|| validation("State not found in definition"))?,
         None => (&machine, &machine.states[machine.start_at]),
     };
-    let mocked = check_mock(state, request.mock.as_ref())?;
+    let mocked = match (check_mock(state, request.mock.as_ref())?, &request.test_case) {
+        (None, Some(case)) if matches!(state.kind, StateKind::Task(_)) => {
+            case.answer(&state.name, request.configuration.retrier_retry_count)
+        }
+        (mocked, _) => mocked,
+    };
     if let Some(context) = &request.context {
         check_context(context, state)?;
     }

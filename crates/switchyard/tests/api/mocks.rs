@@ -438,3 +438,63 @@ async fn a_nested_execution_runs_a_test_case() {
     assert_eq!(done.status(), &ExecutionStatus::Succeeded, "{:?}", done.cause());
     assert_eq!(json(done.output()), json!({"count": 3}));
 }
+
+/// TestState on `state` of [`lambda_then_sfn`], under the test case the
+/// `X-Switchyard-Test-Case` header names, for attempt `retry_count` of its retrier.
+async fn test_state_under(
+    client: &aws_sdk_sfn::Client,
+    state: &str,
+    test_case: &str,
+    retry_count: i32,
+) -> Result<aws_sdk_sfn::operation::test_state::TestStateOutput, String> {
+    let header = test_case.to_owned();
+    client
+        .test_state()
+        .definition(lambda_then_sfn().to_string())
+        .state_name(state)
+        .role_arn(ROLE)
+        .input("{}")
+        .state_configuration(
+            aws_sdk_sfn::types::TestStateConfiguration::builder()
+                .retrier_retry_count(retry_count)
+                .build(),
+        )
+        .customize()
+        .mutate_request(move |request| {
+            request.headers_mut().insert("x-switchyard-test-case", header.clone());
+        })
+        .send()
+        .await
+        .map_err(|e| code(Err::<(), _>(e)))
+}
+
+// Beyond Step Functions Local: TestState takes a test case of the mock configuration (in a
+// header, as it has no state machine ARN), answering each retry attempt as an execution's
+// invocation of that number would be answered; states the test case leaves out call the
+// real integration, and an unknown test case is refused.
+#[tokio::test]
+async fn test_state_answers_from_a_test_case() {
+    let dir = TempDir::new();
+    let server = mocked_server(&dir, 0.0);
+    let client = server.client();
+
+    let first = test_state_under(&client, "LambdaState", "LambdaThenSfn#RetryPath", 0).await.unwrap();
+    assert_eq!(first.status().map(|s| s.as_str()), Some("RETRIABLE"));
+    assert_eq!(first.error(), Some("Lambda.ResourceNotReadyException"));
+    let fourth = test_state_under(&client, "LambdaState", "LambdaThenSfn#RetryPath", 3).await.unwrap();
+    assert_eq!(fourth.status().map(|s| s.as_str()), Some("SUCCEEDED"), "{:?}", fourth.cause());
+    assert_eq!(
+        json(fourth.output()),
+        json!({"StatusCode": 200, "Payload": {"body": "Hello from Lambda!"}})
+    );
+
+    // HybridPath does not mock ListState: this server's ListActivities answers it.
+    let real = test_state_under(&client, "ListState", "LambdaThenSfn#HybridPath", 0).await.unwrap();
+    assert_eq!(real.status().map(|s| s.as_str()), Some("SUCCEEDED"), "{:?}", real.cause());
+    assert_eq!(json(real.output()), json!({"count": 0}));
+
+    let unknown = test_state_under(&client, "LambdaState", "LambdaThenSfn#NoSuchCase", 0).await;
+    assert_eq!(unknown.unwrap_err(), "ValidationException");
+    let malformed = test_state_under(&client, "LambdaState", "NoHash", 0).await;
+    assert_eq!(malformed.unwrap_err(), "ValidationException");
+}
