@@ -128,7 +128,9 @@ async fn handle(State(api): State<Arc<Api>>, headers: HeaderMap, body: Bytes) ->
     };
     let result = match Request::parse(&body) {
         Ok(request) if operation == "TestState" => {
-            let test_case = headers.get(test_state::TEST_CASE_HEADER).map(|v| v.to_str().unwrap_or_default());
+            let test_case = headers
+                .get(test_state::TEST_CASE_HEADER)
+                .map(|v| v.to_str().unwrap_or_default());
             test_state::test_state(&api, &request, test_case).await
         }
         Ok(request) => api.call(operation, request).await,

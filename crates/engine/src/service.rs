@@ -227,9 +227,15 @@ impl Engine {
     ) -> Result<execution::test_state::TestOutcome, execution::test_state::TestStateError> {
         let (sender, receiver) = oneshot::channel();
         let integration = self.inner.integration.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let limits = Options {
+            max_payload_bytes: self.inner.config.max_payload_bytes,
+            variable_limits: self.inner.config.variable_limits,
+            ..Options::default()
+        };
         let job: Job = Box::new(move || {
             Box::pin(async move {
-                let outcome = execution::test_state::test_state(&request, integration.as_ref(), &SystemClock).await;
+                let outcome =
+                    execution::test_state::test_state(&request, integration.as_ref(), &SystemClock, &limits).await;
                 let _ = sender.send(outcome);
             })
         });

@@ -181,10 +181,13 @@ fn validation(message: impl Into<String>) -> TestStateError {
 }
 
 /// Run one TestState request.
+/// `limits`: the server's payload and variable limits (its other options do not apply: a
+/// test has no history and never waits).
 pub async fn test_state(
     request: &TestStateRequest,
     integration: &dyn Integration,
     clock: &dyn Clock,
+    limits: &Options,
 ) -> Result<TestOutcome, TestStateError> {
     let machine = load(&request.definition, request.state_name.as_deref())?;
     let (container, state) = match &request.state_name {
@@ -223,7 +226,7 @@ pub async fn test_state(
     let options = Options {
         wait_scale: 0.0,
         keep_history: false,
-        ..Options::default()
+        ..limits.clone()
     };
     let run = Run {
         spec: &spec,
@@ -905,7 +908,12 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        runtime.block_on(test_state(request, &integrations::Unconfigured, &FixedClock))
+        runtime.block_on(test_state(
+            request,
+            &integrations::Unconfigured,
+            &FixedClock,
+            &Options::default(),
+        ))
     }
 
     #[test]

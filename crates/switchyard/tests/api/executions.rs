@@ -458,25 +458,39 @@ async fn start_sync_execution_on_an_express_machine() {
     );
 }
 
+// TestState keeps the server's variable limits (256 KiB per variable by default), and
+// `--max-variable-bytes` raises them there as it does for executions.
 #[tokio::test]
-async fn test_state_answers() {
-    // TestState is being written elsewhere; only that the operation is routed is checked.
-    let server = Server::start(0.0);
-    let client = server.client();
-    let result = client
-        .test_state()
-        .definition(json!({"Type": "Pass", "End": true}).to_string())
-        .role_arn(ROLE)
-        .input("{}")
-        .send()
-        .await;
-    if let Err(error) = result {
-        let service = error
-            .as_service_error()
-            .unwrap_or_else(|| panic!("no answer from the server: {error:?}"));
-        assert_ne!(
-            aws_sdk_sfn::error::ProvideErrorMetadata::code(service),
-            Some("UnknownOperationException")
+async fn test_state_keeps_the_servers_variable_limits() {
+    let definition = json!({
+        "Type": "Pass",
+        "QueryLanguage": "JSONata",
+        "Assign": {"big": "{% $pad('', 300000, 'x') %}"},
+        "End": true
+    })
+    .to_string();
+    for (args, status) in [
+        (&[][..], "FAILED"),
+        (&["--max-variable-bytes", "400000"][..], "SUCCEEDED"),
+    ] {
+        let server = Server::start_with(0.0, args);
+        let answer = server
+            .client()
+            .test_state()
+            .definition(definition.clone())
+            .role_arn(ROLE)
+            .input("{}")
+            .send()
+            .await
+            .expect("TestState answers");
+        assert_eq!(
+            answer.status().map(|s| s.as_str()),
+            Some(status),
+            "{args:?}: {:?}",
+            answer.cause()
         );
+        if status == "FAILED" {
+            assert_eq!(answer.error(), Some("States.DataLimitExceeded"));
+        }
     }
 }

@@ -478,19 +478,35 @@ async fn test_state_answers_from_a_test_case() {
     let server = mocked_server(&dir, 0.0);
     let client = server.client();
 
-    let first = test_state_under(&client, "LambdaState", "LambdaThenSfn#RetryPath", 0).await.unwrap();
+    let first = test_state_under(&client, "LambdaState", "LambdaThenSfn#RetryPath", 0)
+        .await
+        .unwrap();
     assert_eq!(first.status().map(|s| s.as_str()), Some("RETRIABLE"));
     assert_eq!(first.error(), Some("Lambda.ResourceNotReadyException"));
-    let fourth = test_state_under(&client, "LambdaState", "LambdaThenSfn#RetryPath", 3).await.unwrap();
-    assert_eq!(fourth.status().map(|s| s.as_str()), Some("SUCCEEDED"), "{:?}", fourth.cause());
+    let fourth = test_state_under(&client, "LambdaState", "LambdaThenSfn#RetryPath", 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        fourth.status().map(|s| s.as_str()),
+        Some("SUCCEEDED"),
+        "{:?}",
+        fourth.cause()
+    );
     assert_eq!(
         json(fourth.output()),
         json!({"StatusCode": 200, "Payload": {"body": "Hello from Lambda!"}})
     );
 
     // HybridPath does not mock ListState: this server's ListActivities answers it.
-    let real = test_state_under(&client, "ListState", "LambdaThenSfn#HybridPath", 0).await.unwrap();
-    assert_eq!(real.status().map(|s| s.as_str()), Some("SUCCEEDED"), "{:?}", real.cause());
+    let real = test_state_under(&client, "ListState", "LambdaThenSfn#HybridPath", 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        real.status().map(|s| s.as_str()),
+        Some("SUCCEEDED"),
+        "{:?}",
+        real.cause()
+    );
     assert_eq!(json(real.output()), json!({"count": 0}));
 
     let unknown = test_state_under(&client, "LambdaState", "LambdaThenSfn#NoSuchCase", 0).await;
