@@ -13,5 +13,6 @@ mod machines;
 mod map_runs;
 mod mocks;
 mod moto;
+mod nested;
 mod support;
 mod versions;
