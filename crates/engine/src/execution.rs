@@ -186,6 +186,12 @@ pub struct WaitPoint {
 /// durable before anything that follows it happens.
 pub trait Observer {
     fn step(&self, events: Vec<Event>, checkpoint: Checkpoint) -> LocalFuture<'_, ()>;
+
+    /// Told of the events so far, without a new resume point, when a Task starts waiting
+    /// for someone else (a callback, an activity worker, a job), so that the history shows
+    /// what the execution waits for while it waits. After a restart the run resumes at
+    /// the last step and records these events again under the same ids.
+    fn publish(&self, events: Vec<Event>) -> LocalFuture<'_, ()>;
 }
 
 /// Where task tokens are answered: `SendTaskSuccess`/`SendTaskFailure`, heartbeats, and
@@ -739,6 +745,16 @@ impl<'a> Run<'a> {
                 }
             }
         })
+    }
+
+    /// Hand the events so far to the observer (when there is one) before waiting for an
+    /// answer from outside the run.
+    async fn publish(&self) {
+        let Some(observer) = self.observer else { return };
+        let events = self.history.borrow_mut().drain();
+        if !events.is_empty() {
+            observer.publish(events).await;
+        }
     }
 
     /// Hand the events so far and the resume point to the observer (when there is one).
@@ -1528,8 +1544,10 @@ impl<'a> Run<'a> {
                     heartbeat,
                 });
                 Box::pin(async {
+                    self.publish().await;
                     let worker_name = tokens.schedule_activity(&task.resource, &token, &parameters).await?;
                     self.emit(record, || EventKind::ActivityStarted { worker_name });
+                    self.publish().await;
                     tokens.wait_token(&token, heartbeat).await
                 })
             }
@@ -1554,6 +1572,7 @@ impl<'a> Run<'a> {
                                     resource: resource.clone(),
                                     output: submitted,
                                 });
+                                self.publish().await;
                                 job.await
                             }
                             None => Ok(submitted),
@@ -1566,6 +1585,7 @@ impl<'a> Run<'a> {
                             resource: resource.clone(),
                             output,
                         });
+                        self.publish().await;
                         tokens.wait_token(&token, heartbeat).await
                     }),
                     _ => call,

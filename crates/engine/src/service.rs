@@ -556,4 +556,15 @@ impl Observer for StoreObserver {
             let _ = self.store.commit(writes).await;
         })
     }
+
+    fn publish(&self, events: Vec<Event>) -> LocalFuture<'_, ()> {
+        Box::pin(async move {
+            let writes = vec![Write::AppendEvents {
+                execution: self.execution.clone(),
+                events: event_rows(&events),
+            }];
+            // Only visibility is at stake: the step before still says where to resume.
+            let _ = self.store.commit(writes).await;
+        })
+    }
 }

@@ -9,7 +9,7 @@ use aws_sdk_sfn::Client;
 use serde_json::{json, Value};
 
 use crate::moto::Moto;
-use crate::support::{create_machine, json, start, unique, wait_done};
+use crate::support::{create_machine, json, start, unique, wait_done, wait_for_event};
 
 /// Run `definition` on `input` to its end; returns (status, output or `{error, cause}`).
 async fn run(client: &Client, definition: Value, input: Value) -> (String, Value) {
@@ -142,9 +142,28 @@ async fn sqs_send_message_sends_json_bodies_as_text_and_names_sqs_errors() {
     assert!(cause.ends_with("; Proxy: null)"), "{cause}");
 }
 
+/// The worker of the callback walkthrough, as its own process (Python with boto3, which
+/// moto brings): it long-polls the queue for one message, takes the task token from its
+/// body and answers SendTaskSuccess to Switchyard, like the guide's worker Lambda.
+const CALLBACK_WORKER: &str = r#"
+import json, sys, boto3
+queue_url, sqs_endpoint, sfn_endpoint = sys.argv[1:4]
+sqs = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name="us-east-1")
+sfn = boto3.client("stepfunctions", endpoint_url=sfn_endpoint, region_name="us-east-1")
+for _ in range(10):
+    messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2).get("Messages", [])
+    if messages:
+        break
+else:
+    sys.exit("no message arrived")
+body = json.loads(messages[0]["Body"])
+sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+sfn.send_task_success(taskToken=body["TaskToken"], output=json.dumps({"approved": True, "by": "worker", "title": body["MessageTitle"]}))
+"#;
+
 /// The Developer Guide's callback pattern with SQS: the state machine sends a message with
-/// its task token to a queue and waits; a worker receives it and answers SendTaskSuccess
-/// with the token; the execution completes with the worker's output.
+/// its task token to a queue and waits; a worker process receives it and answers
+/// SendTaskSuccess with the token; the execution completes with the worker's output.
 #[tokio::test]
 async fn callback_pattern_with_sqs_completes_when_the_worker_answers() {
     let Some(moto) = Moto::start() else { return };
@@ -166,35 +185,37 @@ async fn callback_pattern_with_sqs_completes_when_the_worker_answers() {
                 "HeartbeatSeconds": 60,
                 "Next": "Notify Success"
             },
-            "Notify Success": {"Type": "Pass", "Parameters": {"approved.$": "$.approved", "by.$": "$.by"}, "End": true}
+            "Notify Success": {"Type": "Pass", "Parameters": {"approved.$": "$.approved", "by.$": "$.by", "title.$": "$.title"}, "End": true}
         }
     });
     let machine = create_machine(&client, "callback-with-sqs", &definition).await;
     let execution = start(&client, &machine, &json!({})).await;
-
-    // The worker: read the message, take its token, answer.
-    let message: Value = serde_json::from_str(&moto.receive(&queue).await).expect("a JSON message");
-    let token = message["TaskToken"].as_str().expect("a task token").to_owned();
-    assert_eq!(
-        message["MessageTitle"],
-        "Task started by Step Functions. Waiting for callback with task token."
-    );
+    wait_for_event(&client, &execution, "TaskSubmitted").await;
     assert_eq!(
         wait_status(&client, &execution).await,
         "RUNNING",
         "the task waits for its token"
     );
-    client
-        .send_task_success()
-        .task_token(&token)
-        .output(json!({"approved": true, "by": "worker"}).to_string())
-        .send()
-        .await
-        .expect("send task success");
+
+    // (Blocking is fine: the server is another process.)
+    let worker = std::process::Command::new("python3")
+        .args(["-c", CALLBACK_WORKER, &queue, &moto.endpoint, &server.endpoint()])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .output()
+        .expect("run the worker");
+    assert!(
+        worker.status.success(),
+        "worker: {}",
+        String::from_utf8_lossy(&worker.stderr)
+    );
 
     let done = wait_done(&client, &execution, Duration::from_secs(30)).await;
     assert_eq!(done.status.as_str(), "SUCCEEDED", "{:?}", done.cause());
-    assert_eq!(json(done.output()), json!({"approved": true, "by": "worker"}));
+    assert_eq!(
+        json(done.output()),
+        json!({"approved": true, "by": "worker", "title": "Task started by Step Functions. Waiting for callback with task token."})
+    );
 }
 
 async fn wait_status(client: &Client, execution: &str) -> String {
