@@ -13,10 +13,12 @@
 //! | `codebuild:startBuildBatch.sync`, `retryBuildBatch.sync` | `{BuildBatch}`, from `BatchGetBuildBatches` | `BuildBatchStatus` is IN_PROGRESS |
 //!
 //! A job that ends SUCCEEDED gives its description as the result; any other end fails the
-//! task with `States.TaskFailed` and the description as the cause, as Step Functions fails
-//! Run a Job tasks. When the task stops waiting first (its `TimeoutSeconds`, the execution
-//! stopped, a sibling branch failed), the job is stopped, as AWS stops it on the same
-//! occasions: `StopQueryExecution`, `BatchStopJobRun`, `StopBuild`, `StopBuildBatch`.
+//! task with `States.TaskFailed` and the description as the cause (the guide does not
+//! spell the cause out; this is how Step Functions reports a failed nested execution's
+//! `.sync`). When the task stops waiting first (its `TimeoutSeconds`, the execution
+//! stopped, a sibling branch failed), the job is stopped, which is why the guide's `.sync`
+//! IAM policies grant `StopQueryExecution`, `BatchStopJobRun`, `StopBuild` and
+//! `StopBuildBatch`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,8 +99,19 @@ enum Progress {
     Failed(Value),
 }
 
-/// A request to `service`: the operation and its parameters (PascalCase).
-type Request = (&'static str, Value);
+/// A call a job is looked at or stopped with.
+struct Request {
+    /// PascalCase, `GetQueryExecution`.
+    operation: &'static str,
+    /// PascalCase too, recased by [`call`] for the services that need it.
+    parameters: Value,
+}
+
+impl Request {
+    fn new(operation: &'static str, parameters: Value) -> Request {
+        Request { operation, parameters }
+    }
+}
 
 /// A job a `.sync` task waits for.
 pub(super) struct Job {
@@ -118,26 +131,26 @@ pub(super) fn job(service: &str, action: &str, submitted: &Value) -> Option<Resu
     let job = match (service, action) {
         ("athena", "startQueryExecution") => text("/QueryExecutionId").map(|id| Job {
             service: &ATHENA,
-            describe: ("GetQueryExecution", json!({"QueryExecutionId": id})),
-            stop: ("StopQueryExecution", json!({"QueryExecutionId": id})),
+            describe: Request::new("GetQueryExecution", json!({"QueryExecutionId": id})),
+            stop: Request::new("StopQueryExecution", json!({"QueryExecutionId": id})),
             read: athena_query,
         }),
         ("glue", "startJobRun") => text("/JobName").zip(text("/JobRunId")).map(|(name, id)| Job {
             service: &GLUE,
-            describe: ("GetJobRun", json!({"JobName": name, "RunId": id})),
-            stop: ("BatchStopJobRun", json!({"JobName": name, "JobRunIds": [id]})),
+            describe: Request::new("GetJobRun", json!({"JobName": name, "RunId": id})),
+            stop: Request::new("BatchStopJobRun", json!({"JobName": name, "JobRunIds": [id]})),
             read: glue_job_run,
         }),
         ("codebuild", "startBuild") => text("/Build/Id").map(|id| Job {
             service: &CODEBUILD,
-            describe: ("BatchGetBuilds", json!({"Ids": [id]})),
-            stop: ("StopBuild", json!({"Id": id})),
+            describe: Request::new("BatchGetBuilds", json!({"Ids": [id]})),
+            stop: Request::new("StopBuild", json!({"Id": id})),
             read: codebuild_build,
         }),
         ("codebuild", "startBuildBatch" | "retryBuildBatch") => text("/BuildBatch/Id").map(|id| Job {
             service: &CODEBUILD,
-            describe: ("BatchGetBuildBatches", json!({"Ids": [id]})),
-            stop: ("StopBuildBatch", json!({"Id": id})),
+            describe: Request::new("BatchGetBuildBatches", json!({"Ids": [id]})),
+            stop: Request::new("StopBuildBatch", json!({"Id": id})),
             read: codebuild_build_batch,
         }),
         _ => return None,
@@ -206,12 +219,12 @@ pub(super) async fn wait(client: Arc<Client>, job: Job) -> Result<Value, Failure
         service: job.service,
         stop: Some(job.stop),
     };
-    let (operation, request) = job.describe;
+    let describe = job.describe;
     let mut delay = FIRST_WAIT;
     loop {
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(LONGEST_WAIT);
-        let answer = call(&client, job.service, operation, request.clone()).await?;
+        let answer = call(&client, job.service, describe.operation, describe.parameters.clone()).await?;
         let ended = match (job.read)(answer) {
             Progress::Running => continue,
             Progress::Succeeded(description) => Ok(description),
@@ -233,14 +246,13 @@ struct StopOnDrop {
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        let (Some((operation, request)), Ok(runtime)) = (self.stop.take(), tokio::runtime::Handle::try_current())
-        else {
+        let (Some(stop), Ok(runtime)) = (self.stop.take(), tokio::runtime::Handle::try_current()) else {
             return;
         };
         let client = self.client.clone();
         let service = self.service;
         runtime.spawn(async move {
-            let _ = call(&client, service, operation, request).await;
+            let _ = call(&client, service, stop.operation, stop.parameters).await;
         });
     }
 }
