@@ -176,9 +176,11 @@ fn iso_date(seconds: &serde_json::Number) -> Value {
 
 impl Integration for SfnTasks {
     fn run_job(&self, request: TaskRequest, submitted: &Value) -> Option<TaskFuture<'_>> {
-        let parsed_output = match request.resource.strip_prefix(START_EXECUTION)? {
-            ".sync" => false,
-            ".sync:2" => true,
+        let parsed_output = match request.resource.strip_prefix(START_EXECUTION) {
+            Some(".sync") => false,
+            Some(".sync:2") => true,
+            // Other services' jobs (`glue:startJobRun.sync`, ...) are waited for by the
+            // integration that started them.
             _ => return self.fallback.run_job(request, submitted),
         };
         let submitted = submitted.clone();

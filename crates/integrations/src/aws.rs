@@ -1,5 +1,6 @@
 //! Task states that call AWS services: the optimized integrations for Lambda, SQS, SNS,
-//! DynamoDB, EventBridge and S3, the legacy `arn:aws:lambda:...:function:...` resource, and
+//! DynamoDB, EventBridge, S3, Athena, Glue and CodeBuild, the legacy
+//! `arn:aws:lambda:...:function:...` resource, and
 //! `arn:aws:states:::aws-sdk:<service>:<action>` for the services that speak the AWS JSON
 //! protocol (and S3's object calls).
 //!
@@ -8,10 +9,13 @@
 //! response or error is shaped as Step Functions shapes it: optimized integrations answer
 //! as AWS's SDK for Java 1.x did (with `SdkHttpMetadata`, errors like
 //! `DynamoDB.ConditionalCheckFailedException`), `aws-sdk` ones as the SDK for Java 2.x does
-//! (errors like `DynamoDb.ConditionalCheckFailedException`). The callback and job patterns
-//! (`.waitForTaskToken`) are the engine's: these integrations only perform the request.
+//! (errors like `DynamoDb.ConditionalCheckFailedException`). The callback pattern
+//! (`.waitForTaskToken`) is the engine's: these integrations only perform the request. For
+//! Run a Job (`.sync`), [`Integration::run_job`] waits for the job the request started
+//! (an Athena query, a Glue job run, a CodeBuild build; see `jobs`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use asl::errors::{names, Failure};
 use serde_json::Value;
@@ -20,6 +24,7 @@ use crate::http::HttpClient;
 use crate::{Integration, TaskFuture, TaskRequest};
 
 mod call;
+mod jobs;
 mod json_services;
 mod lambda;
 mod s3;
@@ -43,6 +48,19 @@ pub fn recase_key(key: &str, upper: bool) -> String {
     }
 }
 
+/// `value` with every object key recased by [`recase_key`] (values stay as they are).
+fn recase(value: Value, upper: bool) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (recase_key(&k, upper), recase(v, upper)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| recase(v, upper)).collect()),
+        other => other,
+    }
+}
+
 /// The resource prefixes [`AwsIntegration`] answers; the server routes each to it.
 pub const RESOURCE_PREFIXES: &[&str] = &[
     "arn:aws:states:::lambda:",
@@ -51,6 +69,9 @@ pub const RESOURCE_PREFIXES: &[&str] = &[
     "arn:aws:states:::sns:",
     "arn:aws:states:::dynamodb:",
     "arn:aws:states:::events:",
+    "arn:aws:states:::athena:",
+    "arn:aws:states:::glue:",
+    "arn:aws:states:::codebuild:",
     "arn:aws:states:::aws-sdk:",
 ];
 
@@ -146,13 +167,14 @@ pub struct AwsConfig {
 
 /// The integration for every resource in [`RESOURCE_PREFIXES`].
 pub struct AwsIntegration {
-    client: Client,
+    /// Shared with the requests that stop abandoned jobs, which outlive the task.
+    client: Arc<Client>,
 }
 
 impl AwsIntegration {
     pub fn new(config: AwsConfig, http: HttpClient) -> AwsIntegration {
         AwsIntegration {
-            client: Client::new(config, http),
+            client: Arc::new(Client::new(config, http)),
         }
     }
 }
@@ -214,6 +236,16 @@ impl Integration for AwsIntegration {
                         json_services::put_events(client, parameters, origin).await
                     }
                     ("sns", "publish") => sns::publish(client, parameters).await,
+                    (
+                        "athena",
+                        "startQueryExecution" | "stopQueryExecution" | "getQueryExecution" | "getQueryResults",
+                    ) => jobs::call(client, &services::ATHENA, action, parameters).await,
+                    ("glue", "startJobRun") => jobs::start_job_run(client, parameters).await,
+                    (
+                        "codebuild",
+                        "startBuild" | "stopBuild" | "batchDeleteBuilds" | "batchGetReports" | "startBuildBatch"
+                        | "stopBuildBatch" | "retryBuildBatch" | "deleteBuildBatch",
+                    ) => jobs::call(client, &services::CODEBUILD, action, parameters).await,
                     _ => Err(unsupported(&request.resource)),
                 },
                 Some(Call::Sdk { service, action }) => match services::by_sdk_name(service) {
@@ -226,6 +258,15 @@ impl Integration for AwsIntegration {
                 None => Err(unsupported(&request.resource)),
             }
         })
+    }
+
+    fn run_job(&self, request: TaskRequest, submitted: &Value) -> Option<TaskFuture<'_>> {
+        let Some(Call::Optimized { service, action }) = parse_resource(&request.resource) else {
+            return None;
+        };
+        let job = jobs::job(service, action, submitted)?;
+        let client = self.client.clone();
+        Some(Box::pin(async move { jobs::wait(client, job?).await }))
     }
 }
 
@@ -241,6 +282,15 @@ fn text_of(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recasing_changes_keys_only() {
+        let pascal = json!({"LogGroupName": "g", "Tags": [{"Key": "aB"}]});
+        let camel = recase(pascal.clone(), false);
+        assert_eq!(camel, json!({"logGroupName": "g", "tags": [{"key": "aB"}]}));
+        assert_eq!(recase(camel, true), pascal);
+    }
 
     #[test]
     fn resources_name_their_call() {

@@ -9,20 +9,8 @@ use asl::errors::Failure;
 use serde_json::{Map, Value};
 
 use super::call::{Client, Naming};
-use super::recase_key;
 use super::services::{Protocol, Service};
-
-fn recase(value: Value, upper: bool) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (recase_key(&k, upper), recase(v, upper)))
-                .collect::<Map<_, _>>(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| recase(v, upper)).collect()),
-        other => other,
-    }
-}
+use super::{recase, recase_key};
 
 /// Call `action` of `service`; `None` when the service does not speak the JSON protocol.
 pub(super) async fn call(
@@ -45,18 +33,4 @@ pub(super) async fn call(
         Ok((answer, _)) => Ok(answer),
         Err(e) => Err(e.failure(Naming::Sdk(service.sdk_id))),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn recasing_changes_keys_only() {
-        let pascal = json!({"LogGroupName": "g", "Tags": [{"Key": "aB"}]});
-        let camel = recase(pascal.clone(), false);
-        assert_eq!(camel, json!({"logGroupName": "g", "tags": [{"key": "aB"}]}));
-        assert_eq!(recase(camel, true), pascal);
-    }
 }

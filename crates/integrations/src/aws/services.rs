@@ -109,11 +109,11 @@ services! {
     SECRETS_MANAGER: "secretsmanager", "secretsmanager", "secretsmanager", "SECRETS_MANAGER", "SecretsManager", json("1.1", "secretsmanager"), None;
     SSM: "ssm", "ssm", "ssm", "SSM", "Ssm", json("1.1", "AmazonSSM"), None;
     KMS: "kms", "kms", "kms", "KMS", "Kms", json("1.1", "TrentService"), None;
-    ATHENA: "athena", "athena", "athena", "ATHENA", "Athena", json("1.1", "AmazonAthena"), None;
-    GLUE: "glue", "glue", "glue", "GLUE", "Glue", json("1.1", "AWSGlue"), None;
+    ATHENA: "athena", "athena", "athena", "ATHENA", "Athena", json("1.1", "AmazonAthena"), optimized("Athena", "AmazonAthena");
+    GLUE: "glue", "glue", "glue", "GLUE", "Glue", json("1.1", "AWSGlue"), optimized("Glue", "AWSGlue");
     ECS: "ecs", "ecs", "ecs", "ECS", "Ecs", json_camel("1.1", "AmazonEC2ContainerServiceV20141113"), None;
     ECR: "ecr", "ecr", "api.ecr", "ECR", "Ecr", json_camel("1.1", "AmazonEC2ContainerRegistry_V20150921"), None;
-    CODEBUILD: "codebuild", "codebuild", "codebuild", "CODEBUILD", "CodeBuild", json_camel("1.1", "CodeBuild_20161006"), None;
+    CODEBUILD: "codebuild", "codebuild", "codebuild", "CODEBUILD", "CodeBuild", json_camel("1.1", "CodeBuild_20161006"), optimized("CodeBuild", "AWSCodeBuild");
     TEXTRACT: "textract", "textract", "textract", "TEXTRACT", "Textract", json("1.1", "Textract"), None;
     COMPREHEND: "comprehend", "comprehend", "comprehend", "COMPREHEND", "Comprehend", json("1.1", "Comprehend_20171127"), None;
     COGNITO_IDP: "cognitoidentityprovider", "cognito-idp", "cognito-idp", "COGNITO_IDENTITY_PROVIDER", "CognitoIdentityProvider", json("1.1", "AWSCognitoIdentityProviderService"), None;

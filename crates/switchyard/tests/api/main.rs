@@ -5,6 +5,7 @@
 
 mod activities;
 mod aws;
+mod aws_jobs;
 mod cli_walkthrough;
 mod durability;
 mod executions;

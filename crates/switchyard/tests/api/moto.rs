@@ -169,6 +169,22 @@ impl Moto {
             .await
     }
 
+    /// Make moto's `model` (`athena::execution`, `glue::job_run`) take its next status only
+    /// after it was described `times` times, so a job is seen running for a while (or, with
+    /// a large count, never ends).
+    pub(crate) async fn advance_after(&self, model: &str, times: u32) {
+        let transition = json!({"model_name": model, "transition": {"progression": "manual", "times": times}});
+        let (status, text) = self
+            .rest(
+                "sts",
+                "POST",
+                "/moto-api/state-manager/set-transition",
+                transition.to_string(),
+            )
+            .await;
+        assert!(status < 300, "set-transition: {status} {text}");
+    }
+
     /// Create an SQS queue; returns its URL.
     pub(crate) async fn queue(&self, name: &str) -> String {
         let created = self
