@@ -67,6 +67,19 @@ pub(crate) enum Naming<'a> {
     Sdk(&'a str),
 }
 
+impl Naming<'static> {
+    /// The naming of `service`'s optimized integrations (each module calls only services
+    /// that have them).
+    pub(crate) fn optimized(service: &'static Service) -> Naming<'static> {
+        Naming::Optimized(
+            service
+                .optimized
+                .as_ref()
+                .expect("a service with optimized integrations"),
+        )
+    }
+}
+
 impl Naming<'_> {
     fn prefix(&self) -> &str {
         match self {

@@ -36,15 +36,6 @@ use super::{recase, recase_key};
 const FIRST_WAIT: Duration = Duration::from_millis(200);
 const LONGEST_WAIT: Duration = Duration::from_secs(5);
 
-fn naming(service: &'static Service) -> Naming<'static> {
-    Naming::Optimized(
-        service
-            .optimized
-            .as_ref()
-            .expect("a service with optimized integrations"),
-    )
-}
-
 /// Call `action` (`startQueryExecution` or `StartQueryExecution`) of `service`, a
 /// JSON-protocol service with optimized integrations, with the Task's `parameters` as the
 /// request; the answer is the result, in PascalCase like the parameters.
@@ -62,14 +53,14 @@ pub(super) async fn call(
         _ => {
             return Err(
                 CallError::Parameters(format!("The parameters of {operation} must be an object"))
-                    .failure(naming(service)),
+                    .failure(Naming::optimized(service)),
             )
         }
     };
     let (answer, _) = client
         .json(service, &operation, &body)
         .await
-        .map_err(|e| e.failure(naming(service)))?;
+        .map_err(|e| e.failure(Naming::optimized(service)))?;
     Ok(if camel_case { recase(answer, true) } else { answer })
 }
 

@@ -11,16 +11,13 @@ use super::call::{optimized_result, CallError, Client, Naming};
 use super::services::{Service, DYNAMODB, EVENTBRIDGE, SQS};
 use super::text_of;
 
-fn naming(service: &'static Service) -> Naming<'static> {
-    Naming::Optimized(service.optimized.as_ref().expect("an optimized service"))
-}
-
 fn object(parameters: Value, service: &'static Service, action: &str) -> Result<Map<String, Value>, Failure> {
     match parameters {
         Value::Object(map) => Ok(map),
-        _ => {
-            Err(CallError::Parameters(format!("The parameters of {action} must be an object")).failure(naming(service)))
-        }
+        _ => Err(
+            CallError::Parameters(format!("The parameters of {action} must be an object"))
+                .failure(Naming::optimized(service)),
+        ),
     }
 }
 
@@ -34,7 +31,7 @@ async fn call_with_metadata(
     let (answer, response) = client
         .json(service, action, &body)
         .await
-        .map_err(|e| e.failure(naming(service)))?;
+        .map_err(|e| e.failure(Naming::optimized(service)))?;
     let members = match answer {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -81,7 +78,7 @@ pub(super) async fn put_events(client: &Client, parameters: Value, origin: [&Str
     let (answer, _) = client
         .json(&EVENTBRIDGE, "PutEvents", &Value::Object(body))
         .await
-        .map_err(|e| e.failure(naming(&EVENTBRIDGE)))?;
+        .map_err(|e| e.failure(Naming::optimized(&EVENTBRIDGE)))?;
     let failed = answer.get("FailedEntryCount").and_then(Value::as_u64).unwrap_or(0);
     if failed > 0 {
         return Err(Failure::new("EventBridge.FailedEntry", answer.to_string()));

@@ -16,10 +16,6 @@ use crate::http::{Bytes, HttpResponse, Method};
 /// What may stay unescaped in a path segment (RFC 3986 unreserved characters).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-fn naming() -> Naming<'static> {
-    Naming::Optimized(LAMBDA.optimized.as_ref().expect("Lambda has an optimized integration"))
-}
-
 /// What Invoke was asked to do.
 struct Invocation<'a> {
     function: &'a str,
@@ -73,7 +69,10 @@ fn text_member<'a>(parameters: &'a Map<String, Value>, name: &str) -> Result<Opt
     match parameters.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(CallError::Parameters(format!("The field '{name}' must be a string")).failure(naming())),
+        Some(_) => {
+            Err(CallError::Parameters(format!("The field '{name}' must be a string"))
+                .failure(Naming::optimized(&LAMBDA)))
+        }
     }
 }
 
@@ -81,11 +80,13 @@ fn text_member<'a>(parameters: &'a Map<String, Value>, name: &str) -> Result<Opt
 pub(super) async fn invoke(client: &Client, parameters: Value) -> Result<Value, Failure> {
     let Value::Object(parameters) = parameters else {
         return Err(
-            CallError::Parameters("The parameters of lambda:invoke must be an object".into()).failure(naming()),
+            CallError::Parameters("The parameters of lambda:invoke must be an object".into())
+                .failure(Naming::optimized(&LAMBDA)),
         );
     };
-    let function = text_member(&parameters, "FunctionName")?
-        .ok_or_else(|| CallError::Parameters("The field 'FunctionName' is required".into()).failure(naming()))?;
+    let function = text_member(&parameters, "FunctionName")?.ok_or_else(|| {
+        CallError::Parameters("The field 'FunctionName' is required".into()).failure(Naming::optimized(&LAMBDA))
+    })?;
     let mut headers = Vec::new();
     for (member, header) in [
         ("InvocationType", "x-amz-invocation-type"),
@@ -102,7 +103,9 @@ pub(super) async fn invoke(client: &Client, parameters: Value) -> Result<Value, 
         headers,
         qualifier: text_member(&parameters, "Qualifier")?,
     };
-    let response = send(client, invocation).await.map_err(|e| e.failure(naming()))?;
+    let response = send(client, invocation)
+        .await
+        .map_err(|e| e.failure(Naming::optimized(&LAMBDA)))?;
     if let Some(failure) = function_error(&response) {
         return Err(failure);
     }
@@ -128,7 +131,9 @@ pub(super) async fn invoke_legacy(client: &Client, function: &str, parameters: V
         headers: Vec::new(),
         qualifier: None,
     };
-    let response = send(client, invocation).await.map_err(|e| e.failure(naming()))?;
+    let response = send(client, invocation)
+        .await
+        .map_err(|e| e.failure(Naming::optimized(&LAMBDA)))?;
     match function_error(&response) {
         Some(failure) => Err(failure),
         None => Ok(payload(&response)),

@@ -11,10 +11,6 @@ use super::services::{Protocol, SNS};
 use super::{text_of, xml};
 use crate::http::{Bytes, Method};
 
-fn naming() -> Naming<'static> {
-    Naming::Optimized(SNS.optimized.as_ref().expect("SNS has an optimized integration"))
-}
-
 /// The form fields of a Publish request.
 fn form(parameters: &Map<String, Value>) -> Result<Vec<(String, String)>, CallError> {
     let Protocol::Query { version } = SNS.protocol else {
@@ -55,9 +51,12 @@ fn form(parameters: &Map<String, Value>) -> Result<Vec<(String, String)>, CallEr
 /// `arn:aws:states:::sns:publish`.
 pub(super) async fn publish(client: &Client, parameters: Value) -> Result<Value, Failure> {
     let Value::Object(parameters) = parameters else {
-        return Err(CallError::Parameters("The parameters of sns:publish must be an object".into()).failure(naming()));
+        return Err(
+            CallError::Parameters("The parameters of sns:publish must be an object".into())
+                .failure(Naming::optimized(&SNS)),
+        );
     };
-    let fields = form(&parameters).map_err(|e| e.failure(naming()))?;
+    let fields = form(&parameters).map_err(|e| e.failure(Naming::optimized(&SNS)))?;
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&fields)
         .finish();
@@ -71,7 +70,10 @@ pub(super) async fn publish(client: &Client, parameters: Value) -> Result<Value,
         body: Bytes::from(body),
         limit: DEFAULT_LIMIT,
     };
-    let response = client.send(&SNS, outgoing).await.map_err(|e| e.failure(naming()))?;
+    let response = client
+        .send(&SNS, outgoing)
+        .await
+        .map_err(|e| e.failure(Naming::optimized(&SNS)))?;
     let leaves = xml::leaves(&response.body);
     let mut members = Map::new();
     for member in ["MessageId", "SequenceNumber"] {
