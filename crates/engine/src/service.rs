@@ -320,6 +320,14 @@ impl Engine {
                         .map_err(|e| store::StoreError::Corrupt(format!("checkpoint of {arn}: {e}")))?,
                 ),
             };
+            if let Some(checkpoint) = &checkpoint {
+                // Queued before the run's own commits, so it lands first; the events it
+                // drops are recorded again by the resumed run (`Observer::publish`).
+                drop(self.inner.store.commit(vec![Write::TruncateEvents {
+                    execution: arn.clone(),
+                    after: checkpoint.events,
+                }]));
+            }
             self.spawn(record, machine, checkpoint);
             resumed += 1;
         }

@@ -111,6 +111,13 @@ pub enum Write {
         execution: String,
         events: Vec<(u64, String)>,
     },
+    /// Drop an execution's events after id `after`: a run resumed from a checkpoint records
+    /// its events again from there, and the interrupted run may have published more (a
+    /// Task waiting for a callback) that the resumed run will not repeat.
+    TruncateEvents {
+        execution: String,
+        after: u64,
+    },
     /// Where a running execution resumes after a restart; `None` once it has ended (which
     /// also drops its task responses).
     PutCheckpoint {

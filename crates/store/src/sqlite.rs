@@ -307,6 +307,11 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> Result<()> {
                 insert.execute(params![seq, *id as i64, body])?;
             }
         }
+        Write::TruncateEvents { execution, after } => {
+            let seq = sequence_number(tx, execution)?;
+            tx.prepare_cached("DELETE FROM events WHERE execution = ?1 AND id > ?2")?
+                .execute(params![seq, *after as i64])?;
+        }
         Write::PutCheckpoint { execution, checkpoint } => match checkpoint {
             Some(body) => {
                 let seq = sequence_number(tx, execution)?;
@@ -571,6 +576,12 @@ mod tests {
         assert_eq!(store.events("e1", Some(1), false, 10).unwrap()[0].0, 2);
         assert_eq!(store.events("e1", None, true, 1).unwrap()[0].0, 2);
         assert_eq!(store.checkpoints().unwrap().len(), 1);
+        block(store.commit(vec![Write::TruncateEvents {
+            execution: "e1".into(),
+            after: 1,
+        }]))
+        .unwrap();
+        assert_eq!(store.events("e1", None, false, 10).unwrap().len(), 1);
     }
 
     /// A database written by the first layout (events and checkpoints keyed by ARN) opens

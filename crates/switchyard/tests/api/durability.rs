@@ -85,6 +85,9 @@ async fn executions_survive_kill_9() {
         .expect("poll");
     let token = task.task_token().expect("a task").to_owned();
     assert_eq!(json(task.input()), json!({"request": "deploy"}));
+    // The waiting task's events are in the history before it ends (and after the restart
+    // the resumed run records them again under the same ids).
+    wait_for_event(&client, &approving, "ActivityStarted").await;
     // The sleepers are in their Wait state when the server dies.
     for (_, execution) in &sleepers {
         wait_for_event(&client, execution, "WaitStateEntered").await;
