@@ -146,6 +146,33 @@ pub enum Dynamic<T> {
     Expression(Template),
 }
 
+/// A service integration pattern, named by the suffix of a Task's `Resource` (Developer
+/// Guide, "Service integration patterns").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntegrationPattern {
+    RequestResponse,
+    /// Run a Job, `.sync`.
+    Job,
+    /// Run a Job with a JSON result, `.sync:2`.
+    JobJson,
+    /// Wait for Callback, `.waitForTaskToken`.
+    Callback,
+}
+
+impl IntegrationPattern {
+    /// `resource` without its pattern suffix, and the pattern the suffix names.
+    pub fn split(resource: &str) -> (&str, IntegrationPattern) {
+        [
+            (".sync:2", IntegrationPattern::JobJson),
+            (".sync", IntegrationPattern::Job),
+            (".waitForTaskToken", IntegrationPattern::Callback),
+        ]
+        .iter()
+        .find_map(|&(suffix, pattern)| resource.strip_suffix(suffix).map(|call| (call, pattern)))
+        .unwrap_or((resource, IntegrationPattern::RequestResponse))
+    }
+}
+
 #[derive(Debug)]
 pub struct Task {
     pub transition: Transition,
@@ -158,6 +185,13 @@ pub struct Task {
     pub timeout_seconds: Option<Dynamic<u64>>,
     pub heartbeat_seconds: Option<Dynamic<u64>>,
     pub credentials: Option<Value>,
+}
+
+impl Task {
+    /// The integration pattern its `Resource` names.
+    pub fn pattern(&self) -> IntegrationPattern {
+        IntegrationPattern::split(&self.resource).1
+    }
 }
 
 #[derive(Debug)]

@@ -1462,15 +1462,15 @@ impl<'a> Run<'a> {
                 activity: is_activity(&task.resource),
             },
             Some(tokens) if is_activity(&task.resource) => Pattern::Activity(tokens),
-            Some(tokens) if task.resource.ends_with(".waitForTaskToken") => Pattern::Callback(tokens),
-            _ if task.resource.ends_with(".sync") || task.resource.ends_with(".sync:2") => Pattern::Job,
+            Some(tokens) if task.pattern() == IntegrationPattern::Callback => Pattern::Callback(tokens),
+            _ if matches!(task.pattern(), IntegrationPattern::Job | IntegrationPattern::JobJson) => Pattern::Job,
             _ => Pattern::RequestResponse,
         };
         let token = match pattern {
             Pattern::RequestResponse | Pattern::Job => None,
             // Step Functions Local hands a mocked callback task a token too, so parameters
             // that pass `$$.Task.Token` on evaluate as they would for real.
-            Pattern::Mocked { activity } => (activity || task.resource.ends_with(".waitForTaskToken"))
+            Pattern::Mocked { activity } => (activity || task.pattern() == IntegrationPattern::Callback)
                 .then(|| crate::token::encode(&self.spec.execution_arn, entered_id, retry_count)),
             Pattern::Activity(_) | Pattern::Callback(_) => {
                 Some(crate::token::encode(&self.spec.execution_arn, entered_id, retry_count))

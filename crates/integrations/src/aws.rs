@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use asl::definition::IntegrationPattern;
 use asl::errors::{names, Failure};
 use serde_json::Value;
 
@@ -33,8 +34,8 @@ pub mod services;
 mod sns;
 mod xml;
 
-use call::Client;
-use services::Service;
+use call::{Client, Naming};
+use services::{Protocol, Service};
 
 /// `key` with its first letter upper- or lowercased: SDK integrations take and give a
 /// service's members in PascalCase, while some services (and Step Functions' own API) use
@@ -59,6 +60,25 @@ fn recase(value: Value, upper: bool) -> Value {
         Value::Array(items) => Value::Array(items.into_iter().map(|v| recase(v, upper)).collect()),
         other => other,
     }
+}
+
+/// Call `operation` (PascalCase) of `service`, a JSON-protocol service, with `body` in
+/// Step Functions' PascalCase; for services that are camelCase on the wire, the request's
+/// and the answer's keys are recased. Errors are named by `naming`.
+async fn json_call(
+    client: &Client,
+    service: &'static Service,
+    operation: &str,
+    body: Value,
+    naming: Naming<'_>,
+) -> Result<Value, Failure> {
+    let camel_case = matches!(service.protocol, Protocol::Json { camel_case: true, .. });
+    let body = if camel_case { recase(body, false) } else { body };
+    let (answer, _) = client
+        .json(service, operation, &body)
+        .await
+        .map_err(|e| e.failure(naming))?;
+    Ok(if camel_case { recase(answer, true) } else { answer })
 }
 
 /// The resource prefixes [`AwsIntegration`] answers; the server routes each to it.
@@ -196,10 +216,7 @@ fn parse_resource(resource: &str) -> Option<Call<'_>> {
     match parts.as_slice() {
         ["arn", _, "lambda", _, _, rest] if rest.starts_with("function:") => Some(Call::LegacyLambda(resource)),
         ["arn", _, "states", "", "", rest] => {
-            let rest = [".waitForTaskToken", ".sync:2", ".sync"]
-                .iter()
-                .find_map(|suffix| rest.strip_suffix(suffix))
-                .unwrap_or(rest);
+            let (rest, _) = IntegrationPattern::split(rest);
             match rest.split(':').collect::<Vec<_>>().as_slice() {
                 ["aws-sdk", service, action] => Some(Call::Sdk { service, action }),
                 ["aws-sdk", ..] => None,
@@ -232,7 +249,7 @@ impl Integration for AwsIntegration {
                         json_services::dynamodb(client, action, parameters).await
                     }
                     ("events", "putEvents") => {
-                        let origin = [&request.execution_arn, &request.state_machine_arn];
+                        let origin = [request.execution_arn.as_str(), request.state_machine_arn.as_str()];
                         json_services::put_events(client, parameters, origin).await
                     }
                     ("sns", "publish") => sns::publish(client, parameters).await,

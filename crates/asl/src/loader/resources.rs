@@ -5,23 +5,11 @@
 //! (`arn:aws:states:::sqs:sendMessage.sync`, any `aws-sdk:...sync`) when it is created,
 //! not when it runs; checking here gives the same answer before anything runs.
 
-/// An integration pattern, as the resource's suffix names it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Pattern {
-    RequestResponse,
-    /// `.sync`
-    Job,
-    /// `.sync:2`
-    JobJson,
-    /// `.waitForTaskToken`
-    Callback,
-}
+use crate::definition::IntegrationPattern::{self, Callback, Job, JobJson, RequestResponse};
 
-use Pattern::*;
-
-const RR_CALLBACK: &[Pattern] = &[RequestResponse, Callback];
-const RR_JOB: &[Pattern] = &[RequestResponse, Job];
-const RR: &[Pattern] = &[RequestResponse];
+const RR_CALLBACK: &[IntegrationPattern] = &[RequestResponse, Callback];
+const RR_JOB: &[IntegrationPattern] = &[RequestResponse, Job];
+const RR: &[IntegrationPattern] = &[RequestResponse];
 
 /// An optimized integration's service, with the patterns each of its actions supports.
 struct Service {
@@ -29,13 +17,13 @@ struct Service {
     /// Whether `actions` lists them all, so an unlisted one is refused too; for the
     /// other services only the listed actions' patterns are checked.
     complete: bool,
-    actions: &'static [(&'static str, &'static [Pattern])],
+    actions: &'static [(&'static str, &'static [IntegrationPattern])],
 }
 
 const fn service(
     name: &'static str,
     complete: bool,
-    actions: &'static [(&'static str, &'static [Pattern])],
+    actions: &'static [(&'static str, &'static [IntegrationPattern])],
 ) -> Service {
     Service {
         name,
@@ -110,10 +98,7 @@ pub(super) fn recognized(resource: &str) -> bool {
     else {
         return true;
     };
-    let (call, pattern) = [(".sync:2", JobJson), (".sync", Job), (".waitForTaskToken", Callback)]
-        .iter()
-        .find_map(|&(suffix, pattern)| integration.strip_suffix(suffix).map(|call| (call, pattern)))
-        .unwrap_or((integration, RequestResponse));
+    let (call, pattern) = IntegrationPattern::split(integration);
     match call.split(':').collect::<Vec<_>>().as_slice() {
         // AWS SDK integrations support Request Response and Wait for Callback only.
         ["aws-sdk", service, action] => {

@@ -288,12 +288,11 @@ impl Loader {
             return None;
         }
         if self.machine_type == MachineType::Express {
-            if is_activity(resource) {
-                self.schema(&resource_loc, EXPRESS_ACTIVITY);
-            } else if resource.ends_with(".sync") || resource.ends_with(".sync:2") {
-                self.schema(&resource_loc, EXPRESS_SYNC);
-            } else if resource.ends_with(".waitForTaskToken") {
-                self.schema(&resource_loc, EXPRESS_TOKEN);
+            match IntegrationPattern::split(resource).1 {
+                _ if is_activity(resource) => self.schema(&resource_loc, EXPRESS_ACTIVITY),
+                IntegrationPattern::Job | IntegrationPattern::JobJson => self.schema(&resource_loc, EXPRESS_SYNC),
+                IntegrationPattern::Callback => self.schema(&resource_loc, EXPRESS_TOKEN),
+                IntegrationPattern::RequestResponse => {}
             }
         }
         Some(resource.to_owned())

@@ -417,7 +417,7 @@ fn check_context(context: &Value, state: &State) -> Result<(), TestStateError> {
         }
     }
     let hands_out_token = match &state.kind {
-        StateKind::Task(task) => task.resource.ends_with(".sync") || task.resource.ends_with(".waitForTaskToken"),
+        StateKind::Task(task) => matches!(task.pattern(), IntegrationPattern::Job | IntegrationPattern::Callback),
         _ => false,
     };
     if sections.contains_key("Task") && !hands_out_token {

@@ -27,8 +27,8 @@ use asl::errors::{names, Failure};
 use serde_json::{json, Map, Value};
 
 use super::call::{CallError, Client, Naming};
-use super::services::{Protocol, Service, ATHENA, CODEBUILD, GLUE};
-use super::{recase, recase_key};
+use super::services::{Service, ATHENA, CODEBUILD, GLUE};
+use super::{json_call, recase_key};
 
 /// The first look at a job waits this long after it started, and each later wait twice
 /// the one before, up to [`LONGEST_WAIT`]: a job that ends at once (an emulator's) is seen
@@ -46,22 +46,13 @@ pub(super) async fn call(
     parameters: Value,
 ) -> Result<Value, Failure> {
     let operation = recase_key(action, true);
-    let camel_case = matches!(service.protocol, Protocol::Json { camel_case: true, .. });
-    let body = match parameters {
-        Value::Object(_) if camel_case => recase(parameters, false),
-        Value::Object(_) => parameters,
-        _ => {
-            return Err(
-                CallError::Parameters(format!("The parameters of {operation} must be an object"))
-                    .failure(Naming::optimized(service)),
-            )
-        }
-    };
-    let (answer, _) = client
-        .json(service, &operation, &body)
-        .await
-        .map_err(|e| e.failure(Naming::optimized(service)))?;
-    Ok(if camel_case { recase(answer, true) } else { answer })
+    if !parameters.is_object() {
+        return Err(
+            CallError::Parameters(format!("The parameters of {operation} must be an object"))
+                .failure(Naming::optimized(service)),
+        );
+    }
+    json_call(client, service, &operation, parameters, Naming::optimized(service)).await
 }
 
 /// `glue:startJobRun`. Glue answers only the run's `JobRunId`; Step Functions adds the

@@ -60,7 +60,7 @@ pub(super) async fn dynamodb(client: &Client, action: &str, parameters: Value) -
 /// execution's and state machine's ARNs are appended to its `Resources` (as the optimized
 /// integration does, so rules can match events by the workflow that sent them); a
 /// non-zero `FailedEntryCount` fails the task with `EventBridge.FailedEntry`.
-pub(super) async fn put_events(client: &Client, parameters: Value, origin: [&String; 2]) -> Result<Value, Failure> {
+pub(super) async fn put_events(client: &Client, parameters: Value, origin: [&str; 2]) -> Result<Value, Failure> {
     let mut body = object(parameters, &EVENTBRIDGE, "events:putEvents")?;
     if let Some(Value::Array(entries)) = body.get_mut("Entries") {
         for entry in entries.iter_mut() {
@@ -70,7 +70,7 @@ pub(super) async fn put_events(client: &Client, parameters: Value, origin: [&Str
             if let Some(entry) = entry.as_object_mut() {
                 let resources = entry.entry("Resources").or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(resources) = resources {
-                    resources.extend(origin.map(|arn| Value::String(arn.clone())));
+                    resources.extend(origin.map(Value::from));
                 }
             }
         }

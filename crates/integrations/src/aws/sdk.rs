@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::call::{Client, Naming};
 use super::services::{Protocol, Service};
-use super::{recase, recase_key};
+use super::{json_call, recase_key};
 
 /// Call `action` of `service`; `None` when the service does not speak the JSON protocol.
 pub(super) async fn call(
@@ -19,18 +19,13 @@ pub(super) async fn call(
     action: &str,
     parameters: Value,
 ) -> Option<Result<Value, Failure>> {
-    let Protocol::Json { camel_case, .. } = service.protocol else {
+    let Protocol::Json { .. } = service.protocol else {
         return None;
     };
-    let operation = recase_key(action, true);
     let body = match parameters {
         Value::Null => Value::Object(Map::new()),
-        other if camel_case => recase(other, false),
         other => other,
     };
-    Some(match client.json(service, &operation, &body).await {
-        Ok((answer, _)) if camel_case => Ok(recase(answer, true)),
-        Ok((answer, _)) => Ok(answer),
-        Err(e) => Err(e.failure(Naming::Sdk(service.sdk_id))),
-    })
+    let naming = Naming::Sdk(service.sdk_id);
+    Some(json_call(client, service, &recase_key(action, true), body, naming).await)
 }
