@@ -15,6 +15,17 @@ pub struct Failure {
     /// For a failed JSONata evaluation, the field it was in (`Output/result`), which AWS
     /// reports in the `EvaluationFailed` event.
     pub location: Option<String>,
+    /// The state whose own evaluation raised the failure, when the engine knows it; `None`
+    /// for a failure passed up from a Map iteration or Parallel branch, or raised outside
+    /// any state.
+    pub origin: Option<Origin>,
+}
+
+/// Which state raised a failure: its name and the id of the event that entered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub state: String,
+    pub entered_event: u64,
 }
 
 impl Failure {
@@ -23,7 +34,25 @@ impl Failure {
             error: error.into(),
             cause: Some(cause.into()),
             location: None,
+            origin: None,
         }
+    }
+
+    /// An error without a cause (a time-out, a Fail state without `Cause`).
+    pub fn without_cause(error: impl Into<String>) -> Failure {
+        Failure {
+            error: error.into(),
+            cause: None,
+            location: None,
+            origin: None,
+        }
+    }
+
+    /// Whether the state `state`, entered at event `entered_event`, raised this failure.
+    pub fn raised_by(&self, state: &str, entered_event: u64) -> bool {
+        self.origin
+            .as_ref()
+            .is_some_and(|o| o.state == state && o.entered_event == entered_event)
     }
 
     /// A `States.Runtime` error: a path, type or value problem found while running a state.
@@ -158,11 +187,7 @@ mod tests {
 
     #[test]
     fn catch_output_omits_missing_cause() {
-        let f = Failure {
-            error: "E".into(),
-            cause: None,
-            location: None,
-        };
+        let f = Failure::without_cause("E");
         assert_eq!(f.to_output(), serde_json::json!({"Error": "E"}));
         assert_eq!(
             Failure::new("E", "C").to_output(),

@@ -2,7 +2,9 @@
 //!
 //! Everything AWS Step Functions decides about a state machine lives here as pure
 //! functions over data: parsing and validating definitions, JSONPath, intrinsic functions,
-//! Choice rules, and the decisions of each state type. The crate performs no I/O, reads no
+//! Choice rules (`choice`), which retrier or catcher handles a failure and after what
+//! delay (`recovery`), and a Map state's limits and tolerated-failure verdict
+//! (`map_limits`). The engine carries these decisions out. The crate performs no I/O, reads no
 //! clock and draws no randomness: the engine passes time, ids and random numbers in.
 
 pub mod choice;
@@ -11,5 +13,7 @@ pub mod errors;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod loader;
+pub mod map_limits;
 pub mod path;
+pub mod recovery;
 pub mod template;

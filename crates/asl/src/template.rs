@@ -137,6 +137,7 @@ fn evaluate_jsonata(expression: &Expression, field: &str, scope: &dyn Scope) -> 
         error: crate::errors::names::QUERY_EVALUATION_ERROR.to_owned(),
         cause: Some(cause),
         location: Some(field.to_owned()),
+        origin: None,
     };
     let text = expression.as_str();
     match expression.evaluate_in_state(&states, &|name| scope.variable(name), &mut || scope.random_u64()) {

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use asl::definition::StateMachine;
-use engine::execution::{run, ExecutionSpec, Options, Outcome, Status, SystemClock};
+use engine::execution::{run, ExecutionInput, ExecutionSpec, Options, Outcome, Status, SystemClock};
 use serde_json::{json, Value};
 
 fn pass_chain(states: usize) -> Value {
@@ -76,7 +76,7 @@ fn spec(input: &Value) -> ExecutionSpec {
         role_arn: "arn:aws:iam::123456789012:role/bench".into(),
         region: "us-east-1".into(),
         account: "123456789012".into(),
-        input_text: input.to_string(),
+        input: ExecutionInput::from_value(input.clone()),
     }
 }
 

@@ -45,13 +45,19 @@ pub enum EventKind {
         output: Value,
         assigned: Option<Vec<(String, Value)>>,
     },
-    /// `MapStateStarted`, `ParallelStateStarted` and their kin that carry no details.
-    Marker(&'static str),
+    /// The events of Map and Parallel states (and Map Runs) that carry no details.
+    ParallelStateStarted,
+    ParallelStateSucceeded,
+    ParallelStateFailed,
+    MapStateSucceeded,
+    MapStateFailed,
+    MapRunSucceeded,
+    MapRunFailed,
     MapStateStarted {
         length: usize,
     },
     MapIteration {
-        event: &'static str,
+        phase: IterationPhase,
         index: usize,
         name: String,
     },
@@ -118,12 +124,32 @@ pub enum EventKind {
     ActivitySucceeded {
         output: Value,
     },
-    /// `ActivityFailed` and `ActivityTimedOut` (`event`).
+    /// `ActivityFailed`, or `ActivityTimedOut` when `timed_out`.
     ActivityEnded {
-        event: &'static str,
+        timed_out: bool,
         error: Option<String>,
         cause: Option<String>,
     },
+}
+
+/// Where a Map iteration is in its life, as its events name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IterationPhase {
+    Started,
+    Succeeded,
+    Failed,
+    Aborted,
+}
+
+impl IterationPhase {
+    fn event_type(self) -> &'static str {
+        match self {
+            IterationPhase::Started => "MapIterationStarted",
+            IterationPhase::Succeeded => "MapIterationSucceeded",
+            IterationPhase::Failed => "MapIterationFailed",
+            IterationPhase::Aborted => "MapIterationAborted",
+        }
+    }
 }
 
 impl EventKind {
@@ -136,9 +162,15 @@ impl EventKind {
             EventKind::ExecutionTimedOut { .. } => "ExecutionTimedOut".into(),
             EventKind::StateEntered { state_type, .. } => format!("{state_type}StateEntered"),
             EventKind::StateExited { state_type, .. } => format!("{state_type}StateExited"),
-            EventKind::Marker(name) => (*name).into(),
+            EventKind::ParallelStateStarted => "ParallelStateStarted".into(),
+            EventKind::ParallelStateSucceeded => "ParallelStateSucceeded".into(),
+            EventKind::ParallelStateFailed => "ParallelStateFailed".into(),
+            EventKind::MapStateSucceeded => "MapStateSucceeded".into(),
+            EventKind::MapStateFailed => "MapStateFailed".into(),
+            EventKind::MapRunSucceeded => "MapRunSucceeded".into(),
+            EventKind::MapRunFailed => "MapRunFailed".into(),
             EventKind::MapStateStarted { .. } => "MapStateStarted".into(),
-            EventKind::MapIteration { event, .. } => (*event).into(),
+            EventKind::MapIteration { phase, .. } => phase.event_type().into(),
             EventKind::MapRunStarted { .. } => "MapRunStarted".into(),
             EventKind::TaskScheduled { .. } => "TaskScheduled".into(),
             EventKind::TaskStarted { .. } => "TaskStarted".into(),
@@ -152,7 +184,8 @@ impl EventKind {
             EventKind::ActivityScheduled { .. } => "ActivityScheduled".into(),
             EventKind::ActivityStarted { .. } => "ActivityStarted".into(),
             EventKind::ActivitySucceeded { .. } => "ActivitySucceeded".into(),
-            EventKind::ActivityEnded { event, .. } => (*event).into(),
+            EventKind::ActivityEnded { timed_out: false, .. } => "ActivityFailed".into(),
+            EventKind::ActivityEnded { timed_out: true, .. } => "ActivityTimedOut".into(),
         }
     }
 
@@ -164,10 +197,11 @@ impl EventKind {
             self,
             EventKind::ExecutionStarted { .. }
                 | EventKind::MapIteration {
-                    event: "MapIterationSucceeded" | "MapIterationFailed" | "MapIterationAborted",
+                    phase: IterationPhase::Succeeded | IterationPhase::Failed | IterationPhase::Aborted,
                     ..
                 }
-                | EventKind::Marker("MapStateSucceeded" | "ParallelStateSucceeded")
+                | EventKind::MapStateSucceeded
+                | EventKind::ParallelStateSucceeded
         )
     }
 }
@@ -282,17 +316,23 @@ impl Event {
                 }
                 Some(("stateExitedEventDetails", map))
             }
-            EventKind::Marker(_) => None,
+            EventKind::ParallelStateStarted
+            | EventKind::ParallelStateSucceeded
+            | EventKind::ParallelStateFailed
+            | EventKind::MapStateSucceeded
+            | EventKind::MapStateFailed
+            | EventKind::MapRunSucceeded
+            | EventKind::MapRunFailed => None,
             EventKind::MapStateStarted { length } => Some((
                 "mapStateStartedEventDetails",
                 [("length".to_owned(), Value::from(*length))].into_iter().collect(),
             )),
-            EventKind::MapIteration { event, index, name } => {
-                let key = match *event {
-                    "MapIterationStarted" => "mapIterationStartedEventDetails",
-                    "MapIterationSucceeded" => "mapIterationSucceededEventDetails",
-                    "MapIterationFailed" => "mapIterationFailedEventDetails",
-                    _ => "mapIterationAbortedEventDetails",
+            EventKind::MapIteration { phase, index, name } => {
+                let key = match phase {
+                    IterationPhase::Started => "mapIterationStartedEventDetails",
+                    IterationPhase::Succeeded => "mapIterationSucceededEventDetails",
+                    IterationPhase::Failed => "mapIterationFailedEventDetails",
+                    IterationPhase::Aborted => "mapIterationAbortedEventDetails",
                 };
                 Some((
                     key,
@@ -402,8 +442,12 @@ impl Event {
                 "activitySucceededEventDetails",
                 payload_details("output", output).into_iter().collect(),
             )),
-            EventKind::ActivityEnded { event, error, cause } => Some((
-                if *event == "ActivityFailed" {
+            EventKind::ActivityEnded {
+                timed_out,
+                error,
+                cause,
+            } => Some((
+                if !*timed_out {
                     "activityFailedEventDetails"
                 } else {
                     "activityTimedOutEventDetails"

@@ -57,9 +57,8 @@ impl Answer {
         match self {
             Answer::Success(output) => Ok(output),
             Answer::Failure { error, cause } => Err(Failure {
-                error: error.unwrap_or_default(),
                 cause,
-                location: None,
+                ..Failure::without_cause(error.unwrap_or_default())
             }),
         }
     }
@@ -249,11 +248,7 @@ impl TokenHub for Hub {
                     }
                     alive = beat => {
                         if !alive {
-                            return Err(Failure {
-                                error: names::HEARTBEAT_TIMEOUT.into(),
-                                cause: None,
-                                location: None,
-                            });
+                            return Err(Failure::without_cause(names::HEARTBEAT_TIMEOUT));
                         }
                     }
                 }

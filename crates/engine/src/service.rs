@@ -22,7 +22,8 @@ use store::{ExecutionRow, Store, Write};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::execution::{
-    self, Checkpoint, Clock, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Stop, SystemClock, VariableLimits,
+    self, Checkpoint, Clock, ExecutionInput, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Stop, SystemClock,
+    VariableLimits,
 };
 use crate::history::Event;
 use crate::hub::Hub;
@@ -476,7 +477,9 @@ impl Engine {
             role_arn: record.role_arn.clone(),
             region,
             account,
-            input_text: record.input.clone(),
+            // StartExecution checked the input; a record that holds no JSON runs with null.
+            input: ExecutionInput::parse(record.input.clone())
+                .unwrap_or_else(|_| ExecutionInput::from_value(Value::Null)),
         };
         let options = Options {
             wait_scale: self.inner.config.wait_scale,

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use engine::execution::{
-    run_with, Checkpoint, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Status, SystemClock,
+    run_with, Checkpoint, ExecutionInput, ExecutionSpec, Hooks, LocalFuture, Observer, Options, Status, SystemClock,
 };
 use engine::history::Event;
 use serde_json::{json, Value};
@@ -36,7 +36,7 @@ fn spec() -> ExecutionSpec {
         role_arn: "arn:aws:iam::123456789012:role/r".into(),
         region: "us-east-1".into(),
         account: "123456789012".into(),
-        input_text: r#"{"n": 1}"#.into(),
+        input: ExecutionInput::parse(r#"{"n": 1}"#).unwrap(),
     }
 }
 

@@ -206,6 +206,7 @@ fn parse_throw(thrown: &Value, place: &str) -> Result<Failure, MockError> {
         error: error.to_owned(),
         cause,
         location: None,
+        origin: None,
     })
 }
 

@@ -123,9 +123,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         (None, Some(f)) => read(f)?,
         (None, None) => "{}".to_owned(),
     };
-    if let Err(e) = serde_json::from_str::<Value>(&input_text) {
-        bail!("the input is not valid JSON: {e}");
-    }
+    let input = match engine::execution::ExecutionInput::parse(input_text) {
+        Ok(input) => input,
+        Err(e) => bail!("the input is not valid JSON: {e}"),
+    };
     let name = match &args.name {
         Some(n) => n.clone(),
         None => args
@@ -134,7 +135,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "StateMachine".into()),
     };
-    let spec = execution_spec(&name, &args.account, &args.region, input_text);
+    let spec = execution_spec(&name, &args.account, &args.region, input);
     let options = engine::execution::Options {
         wait_scale: args.wait_scale,
         keep_history: args.history,
@@ -191,7 +192,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 /// The identity of a one-off execution of the state machine `name`, with a fresh name.
-fn execution_spec(name: &str, account: &str, region: &str, input_text: String) -> engine::execution::ExecutionSpec {
+fn execution_spec(
+    name: &str,
+    account: &str,
+    region: &str,
+    input: engine::execution::ExecutionInput,
+) -> engine::execution::ExecutionSpec {
     let execution_name = uuid::Uuid::new_v4().to_string();
     let prefix = format!("arn:aws:states:{region}:{account}");
     engine::execution::ExecutionSpec {
@@ -202,7 +208,7 @@ fn execution_spec(name: &str, account: &str, region: &str, input_text: String) -
         role_arn: format!("arn:aws:iam::{account}:role/switchyard"),
         region: region.to_owned(),
         account: account.to_owned(),
-        input_text,
+        input,
     }
 }
 

@@ -335,7 +335,12 @@ async fn run_case(
         .input
         .clone()
         .unwrap_or_else(|| Value::Object(Default::default()));
-    let spec = crate::execution_spec(name, &args.account, &args.region, input.to_string());
+    let spec = crate::execution_spec(
+        name,
+        &args.account,
+        &args.region,
+        engine::execution::ExecutionInput::from_value(input.clone()),
+    );
     let options = Options {
         wait_scale: args.wait_scale,
         keep_history: false,

@@ -1,8 +1,10 @@
 //! TestState: evaluate one state in isolation (Developer Guide, "Test with TestState").
 //!
-//! A test runs a single state once, with the execution's pieces (`Run`, `Frame`,
-//! `StateScope`) so that paths, templates, JSONata, `Assign`, Retry and Catch behave exactly
-//! as in an execution. What differs is what a test reports: the intermediate values of the
+//! A test runs a single state once through the very code an execution runs
+//! (`Run::run_state` and `states::*`), so that paths, templates, JSONata, `Assign`, Retry
+//! and Catch behave exactly as in an execution. A [`Probe`] plugged into the run sees the
+//! intermediate values and stands in for what a test does not do. What differs is what a
+//! test reports: the intermediate values of the
 //! input/output processing (`inspectionData`), and the verdict on a failure — whether a
 //! retrier would run the state again (`RETRIABLE`), a catcher would take it
 //! (`CAUGHT_ERROR`), or the execution would fail. Nothing waits and nothing is recorded:
@@ -11,11 +13,22 @@
 //! Task, Map and Parallel states may be given a mocked result or error instead of calling
 //! their integration; Map and Parallel states must be (a test never runs their children).
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
-use serde_json::Map as JsonMap;
+use asl::definition::{IntegrationPattern, Items, QueryLanguage, State, StateKind, StateMachine, Transition};
+use asl::errors::Failure;
+use asl::map_limits::{self, MapLimits};
+use asl::recovery::Verdict;
+use asl::template::Scope;
+use integrations::mock::TestCase;
+use integrations::Integration;
+use serde_json::{json, Map as JsonMap, Value};
 
-use super::*;
+use super::frame::Frame;
+use super::run::{Environment, Run};
+use super::{iso_millis, Clock, ExecutionInput, ExecutionSpec, Options};
 
 mod schema;
 
@@ -216,7 +229,7 @@ pub async fn test_state(
         role_arn: request.role_arn.clone().unwrap_or_default(),
         region: request.region.clone(),
         account: request.account.clone(),
-        input_text: request.input.to_string(),
+        input: ExecutionInput::from_value(request.input.clone()),
     };
     let retry_count = state.kind.recovery().map(|_| request.configuration.retrier_retry_count);
     let context = request
@@ -228,44 +241,63 @@ pub async fn test_state(
         keep_history: false,
         ..limits.clone()
     };
-    let run = Run {
+    let probe = Probe {
+        context,
+        configuration: &request.configuration,
+        mocked,
+        inspection: RefCell::new(Inspection {
+            input: Some(request.input.clone()),
+            ..Inspection::default()
+        }),
+        verdict: RefCell::new(None),
+        refused: RefCell::new(None),
+    };
+    let environment = Environment {
         spec: &spec,
         integration,
         clock,
         options: &options,
-        observer: None,
-        tokens: None,
-        history: RefCell::new(History::new(false)),
-        rng: Cell::new(options.seed | 1),
-        execution_input: request.input.clone(),
-        start_ms: now,
-        start_time: iso_millis(now),
-        resumed_wait: Cell::new(None),
-        current: RefCell::new(None),
-        transitions: Cell::new(0),
-        first_input_text: RefCell::new(None),
-        fixed_context: Some(context),
-        mocks: None,
-        mock_invocations: RefCell::default(),
     };
-    let frame = Frame::root();
+    let run = Run::new(environment, None, |run| {
+        run.probe = Some(&probe);
+        // The first state's entered event would show the input text; a test has none.
+        *run.first_input_text.get_mut() = None;
+    });
+    let frame = Rc::new(Frame::root());
     frame.restore(request.variables.clone());
-    let tester = Tester {
-        run: &run,
-        frame: &frame,
-        container,
-        state,
-        request,
-        mocked,
-        entered_ms: now,
-        retry_count,
+    let result = run.run_state(state, request.input.clone(), &frame).await;
+    if let Some(refused) = probe.refused.take() {
+        return Err(refused);
+    }
+    let mut outcome = match (result, probe.verdict.take()) {
+        (Ok(completed), verdict) => {
+            let next_state = match completed.transition {
+                Transition::Next(index) => Some(container.states[index].name.clone()),
+                Transition::End => None,
+            };
+            let (status, error, cause) = match verdict {
+                Some((TestStatus::CaughtError, failure)) => {
+                    (TestStatus::CaughtError, Some(failure.error), failure.cause)
+                }
+                _ => (TestStatus::Succeeded, None, None),
+            };
+            TestOutcome {
+                status,
+                output: Some(completed.output),
+                error,
+                cause,
+                next_state,
+                inspection: None,
+            }
+        }
+        (Err(failure), Some((TestStatus::Retriable, _))) => TestOutcome {
+            status: TestStatus::Retriable,
+            ..failed(failure)
+        },
+        (Err(failure), _) => failed(failure),
     };
-    let mut inspection = Inspection {
-        input: Some(request.input.clone()),
-        ..Inspection::default()
-    };
-    let mut outcome = tester.evaluate(&mut inspection).await?;
     if request.inspection_level != InspectionLevel::Info {
+        let mut inspection = probe.inspection.take();
         let variables = frame.vars.borrow();
         if !variables.is_empty() {
             let mut sorted: Vec<_> = variables.iter().collect();
@@ -451,414 +483,167 @@ fn default_context(spec: &ExecutionSpec, request: &TestStateRequest, now: i64, r
     })
 }
 
-/// One state under test.
-struct Tester<'t, 'a> {
-    run: &'t Run<'a>,
-    frame: &'t Frame,
-    container: &'t StateMachine,
-    state: &'t State,
-    request: &'t TestStateRequest,
+/// An intermediate value of a state's processing, shown to TestState's [`Probe`].
+pub(super) enum Seen<'v> {
+    /// After `InputPath`.
+    AfterInputPath(&'v Value),
+    /// A Pass state's `Parameters` result (or its input without them).
+    Parameters(&'v Value),
+    /// A Task's `Parameters` (JSONPath) or `Arguments` (JSONata).
+    TaskParameters(&'v Value),
+    /// A Pass state's `Result`.
+    Result(&'v Value),
+    /// A Task's raw result.
+    TaskResult(&'v Value),
+    AfterResultSelector(&'v Value),
+    AfterResultPath(&'v Value),
+    /// A Map state's limits, resolved.
+    MapLimits(&'v MapLimits),
+}
+
+/// What a test plugs into the run (`Run::probe`): it collects `inspectionData`, stands in
+/// for the integration, the Map iterations and the Parallel branches with the mocked
+/// outcome, and takes the Retry/Catch verdict, which the run then reports instead of
+/// carrying it out.
+pub(super) struct Probe<'t> {
+    /// The Context object: the request's, or the one a test builds.
+    context: Value,
+    configuration: &'t StateConfiguration,
     /// The mocked result or error, checked.
     mocked: Option<Result<Value, Failure>>,
-    entered_ms: i64,
-    /// `$$.State.RetryCount` of a state with retriers.
-    retry_count: Option<u64>,
+    inspection: RefCell<Inspection>,
+    /// `RETRIABLE` or `CAUGHT_ERROR`, with the failure it is about.
+    verdict: RefCell<Option<(TestStatus, Failure)>>,
+    /// The request turned out to be one a test cannot run.
+    refused: RefCell<Option<TestStateError>>,
 }
 
-/// A state's successful end: its output, where it goes and what it assigns.
-struct Done {
-    output: Value,
-    transition: Transition,
-    assigned: Assigned,
-}
-
-impl Tester<'_, '_> {
-    fn jsonpath(&self) -> bool {
-        self.state.query_language == QueryLanguage::JsonPath
+impl Probe<'_> {
+    pub(super) fn context(&self) -> &Value {
+        &self.context
     }
 
-    fn scope<'s>(&'s self, input: &'s Value, retry_count: Option<u64>) -> StateScope<'s, 's> {
-        self.run
-            .scope(self.frame, input, self.state, self.entered_ms, retry_count)
+    /// Attempts the matching retrier has made before this test.
+    pub(super) fn retry_count(&self) -> u64 {
+        self.configuration.retrier_retry_count
     }
 
-    async fn evaluate(&self, inspection: &mut Inspection) -> Result<TestOutcome, TestStateError> {
-        let evaluated = match &self.state.kind {
-            StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_) => match self.attempt(inspection).await? {
-                Ok(done) => Ok(done),
-                Err(failure) => return Ok(self.recover(failure, inspection)),
-            },
-            _ => self.simple(inspection),
-        };
-        Ok(match evaluated {
-            Ok(done) => self.succeeded(done),
-            Err(failure) => failed(failure),
-        })
+    /// The mocked outcome of a Task (`None`: call the integration).
+    pub(super) fn mocked(&self) -> Option<Result<Value, Failure>> {
+        self.mocked.clone()
     }
 
-    fn succeeded(&self, done: Done) -> TestOutcome {
-        if let Some(assigned) = &done.assigned {
-            if let Err(failure) = self
-                .frame
-                .assign(assigned, self.run.options.variable_limits, &self.state.name)
-            {
-                return failed(failure);
-            }
-        }
-        TestOutcome {
-            status: TestStatus::Succeeded,
-            output: Some(done.output),
-            error: None,
-            cause: None,
-            next_state: match done.transition {
-                Transition::Next(index) => Some(self.container.states[index].name.clone()),
-                Transition::End => None,
-            },
-            inspection: None,
-        }
-    }
-
-    /// Pass, Succeed, Fail, Choice and Wait states.
-    fn simple(&self, inspection: &mut Inspection) -> Result<Done, Failure> {
-        let state = self.state;
-        let raw = &self.request.input;
-        match &state.kind {
-            StateKind::Pass(pass) => {
-                let result = match &pass.result {
-                    Some(result) => {
-                        if self.jsonpath() {
-                            inspection.result = Some(result.clone());
-                        }
-                        result.clone()
-                    }
-                    None => {
-                        let input = self.effective_input(inspection)?;
-                        let result = match &pass.parameters {
-                            Some(parameters) => parameters.evaluate(&self.scope(&input, None))?,
-                            None => input,
-                        };
-                        if self.jsonpath() {
-                            inspection.after_parameters = Some(result.clone());
-                        }
-                        result
-                    }
-                };
-                self.complete(result, None, &pass.result_path, pass.transition, inspection)
-            }
-            StateKind::Succeed => {
-                let input = self.effective_input(inspection)?;
-                let output = self
-                    .run
-                    .finish_output(state, input, Value::Null, &ResultPath::Discard, self.frame)?;
-                Ok(Done {
-                    output,
-                    transition: Transition::End,
-                    assigned: None,
-                })
-            }
-            StateKind::Fail(fail) => {
-                let scope = self.scope(raw, None);
-                let error = self.run.text(fail.error.as_ref(), &scope, "ErrorPath")?;
-                let cause = self.run.text(fail.cause.as_ref(), &scope, "CausePath")?;
-                Err(Failure {
-                    error: error.unwrap_or_default(),
-                    cause,
-                    location: None,
-                })
-            }
-            StateKind::Choice(choice) => {
-                let input = self.effective_input(inspection)?;
-                let scope = self.scope(&input, None);
-                let mut chosen = None;
-                for branch in &choice.choices {
-                    if branch.rule.evaluate(&scope)? {
-                        chosen = Some((branch.next, branch.assign.as_ref(), branch.output.as_ref()));
-                        break;
-                    }
-                }
-                let (next, assign, output) = match (chosen, choice.default) {
-                    (Some(c), _) => c,
-                    (None, Some(default)) => (default, None, None),
-                    (None, None) => return Err(Failure::new(names::NO_CHOICE_MATCHED, "No Matches!")),
-                };
-                let assigned = self.run.assign(assign.or(state.assign.as_ref()), &scope)?;
-                let output = match output {
-                    Some(template) => template.evaluate(&scope)?,
-                    None => {
-                        drop(scope);
-                        self.run
-                            .finish_output(state, input, Value::Null, &ResultPath::Discard, self.frame)?
-                    }
-                };
-                Ok(Done {
-                    output,
-                    transition: Transition::Next(next),
-                    assigned,
-                })
-            }
-            StateKind::Wait(wait) => {
-                let input = self.effective_input(inspection)?;
-                let assigned = {
-                    let scope = self.scope(&input, None);
-                    // The delay is checked but not waited for.
-                    self.run.wait_delay_ms(&wait.wait_for, &scope)?;
-                    self.run.assign(state.assign.as_ref(), &scope)?
-                };
-                let output = self
-                    .run
-                    .finish_output(state, input, Value::Null, &ResultPath::Discard, self.frame)?;
-                Ok(Done {
-                    output,
-                    transition: wait.transition,
-                    assigned,
-                })
-            }
-            StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_) => {
-                unreachable!("evaluate runs these through attempt")
-            }
-        }
-    }
-
-    /// `InputPath`, recorded as `afterInputPath` in a JSONPath state.
-    fn effective_input(&self, inspection: &mut Inspection) -> Result<Value, Failure> {
-        let input = self.run.effective_input(self.state, &self.request.input, self.frame)?;
-        if self.jsonpath() {
-            inspection.after_input_path = Some(input.clone());
-        }
-        Ok(input)
-    }
-
-    /// `ResultSelector`, `Assign`, `ResultPath` and `OutputPath` (or JSONata's `Output`)
-    /// applied to a result.
-    fn complete(
-        &self,
-        result: Value,
-        selector: Option<&Template>,
-        result_path: &ResultPath,
-        transition: Transition,
-        inspection: &mut Inspection,
-    ) -> Result<Done, Failure> {
-        let state = self.state;
-        let raw = &self.request.input;
-        let selected = match selector {
-            Some(selector) => selector.evaluate(&self.scope(&result, self.retry_count))?,
-            None => result,
-        };
-        let assigned = {
-            let scope = self
-                .run
-                .result_scope(self.frame, raw, &selected, state, self.entered_ms);
-            self.run.assign(state.assign.as_ref(), &scope)?
-        };
-        let output = if self.jsonpath() {
-            inspection.after_result_selector = Some(selected.clone());
-            let merged = apply_result_path(raw.clone(), selected, result_path)?;
-            inspection.after_result_path = Some(merged.clone());
-            self.run.apply_output_path(state, merged, self.frame)?
-        } else {
-            self.run
-                .finish_output(state, raw.clone(), selected, result_path, self.frame)?
-        };
-        Ok(Done {
-            output,
-            transition,
-            assigned,
-        })
-    }
-
-    /// One attempt of a Task, Map or Parallel state. The outer error is a request the test
-    /// cannot run; the inner one a failure of the state.
-    async fn attempt(&self, inspection: &mut Inspection) -> Result<Result<Done, Failure>, TestStateError> {
-        let Some(recovery) = self.state.kind.recovery() else {
-            unreachable!("attempt runs only Task, Map and Parallel states")
-        };
-        let result = match &self.state.kind {
-            StateKind::Task(task) => self.task_result(task, inspection).await,
-            StateKind::Map(map) => self.map_result(map, inspection)?,
-            _ => self.mocked_result(),
-        };
-        let selector = match &self.state.kind {
-            StateKind::Task(task) => task.result_selector.as_ref(),
-            StateKind::Map(map) => map.result_selector.as_ref(),
-            StateKind::Parallel(parallel) => parallel.result_selector.as_ref(),
-            _ => None,
-        };
-        Ok(result
-            .and_then(|result| self.complete(result, selector, recovery.result_path, recovery.transition, inspection)))
-    }
-
-    fn mocked_result(&self) -> Result<Value, Failure> {
+    /// The result of a Parallel state's branches: the mock's.
+    pub(super) fn children_result(&self) -> Result<Value, Failure> {
         match &self.mocked {
             Some(outcome) => outcome.clone(),
             None => Err(Failure::runtime("The state needs a mocked result")),
         }
     }
 
-    async fn task_result(&self, task: &Task, inspection: &mut Inspection) -> Result<Value, Failure> {
-        let input = self.effective_input(inspection)?;
-        let parameters = match &task.parameters {
-            Some(parameters) => parameters.evaluate(&self.scope(&input, self.retry_count))?,
-            None => input,
-        };
-        if self.jsonpath() {
-            inspection.after_parameters = Some(parameters.clone());
-        } else {
-            inspection.after_arguments = Some(parameters.clone());
-        }
-        let result = match &self.mocked {
-            Some(outcome) => outcome.clone()?,
-            None => {
-                let request = TaskRequest {
-                    resource: task.resource.clone(),
-                    parameters,
-                    state_name: self.state.name.clone(),
-                    state_machine_name: self.run.spec.state_machine_name.clone(),
-                    execution_arn: self.run.spec.execution_arn.clone(),
-                    state_machine_arn: self.run.spec.state_machine_arn.clone(),
-                };
-                self.run.integration.invoke(request).await?
+    pub(super) fn see(&self, state: &State, seen: Seen<'_>) {
+        let jsonpath = state.query_language == QueryLanguage::JsonPath;
+        let mut inspection = self.inspection.borrow_mut();
+        let slot = match seen {
+            Seen::AfterInputPath(v) if jsonpath => (&mut inspection.after_input_path, v),
+            Seen::Parameters(v) if jsonpath => (&mut inspection.after_parameters, v),
+            Seen::TaskParameters(v) if jsonpath => (&mut inspection.after_parameters, v),
+            Seen::TaskParameters(v) => (&mut inspection.after_arguments, v),
+            Seen::Result(v) if jsonpath => (&mut inspection.result, v),
+            Seen::TaskResult(v) => (&mut inspection.result, v),
+            Seen::AfterResultSelector(v) if jsonpath => (&mut inspection.after_result_selector, v),
+            Seen::AfterResultPath(v) if jsonpath => (&mut inspection.after_result_path, v),
+            Seen::MapLimits(limits) => {
+                inspection.max_concurrency = Some(limits.max_concurrency);
+                inspection.tolerated_failure_count = limits.tolerated_count;
+                inspection.tolerated_failure_percentage = limits.tolerated_percentage;
+                return;
             }
+            _ => return,
         };
-        inspection.result = Some(result.clone());
-        Ok(result)
+        *slot.0 = Some(slot.1.clone());
     }
 
-    /// A Map state's settings are evaluated and reported; its result is the mock's, unless
-    /// the failed iterations (`mapIterationFailureCount`) exceed what it tolerates.
-    fn map_result(
-        &self,
-        map: &asl::definition::Map,
-        inspection: &mut Inspection,
-    ) -> Result<Result<Value, Failure>, TestStateError> {
-        let input = match self.effective_input(inspection) {
-            Ok(input) => input,
-            Err(failure) => return Ok(Err(failure)),
+    /// Take the Retry/Catch verdict on a failure, for the outcome and `errorDetails`.
+    pub(super) fn verdict(&self, failure: &Failure, verdict: &Verdict) {
+        let details = match *verdict {
+            Verdict::Retry { retrier, delay_seconds } => {
+                *self.verdict.borrow_mut() = Some((TestStatus::Retriable, failure.clone()));
+                ErrorDetails {
+                    retry_index: Some(retrier),
+                    retry_backoff_interval_seconds: Some(delay_seconds as u64),
+                    ..ErrorDetails::default()
+                }
+            }
+            Verdict::Catch { catcher, retrier } => {
+                *self.verdict.borrow_mut() = Some((TestStatus::CaughtError, failure.clone()));
+                ErrorDetails {
+                    retry_index: retrier,
+                    catch_index: Some(catcher),
+                    ..ErrorDetails::default()
+                }
+            }
+            Verdict::Fail { retrier } => ErrorDetails {
+                retry_index: retrier,
+                ..ErrorDetails::default()
+            },
         };
-        let scope = self.scope(&input, self.retry_count);
-        let items = match self.map_items(map, &input, &scope, inspection) {
-            Ok(items) => items,
-            Err(failure) => return Ok(Err(failure)),
-        };
-        let limits = match map_limits(map, &scope) {
-            Ok(limits) => limits,
-            Err(failure) => return Ok(Err(failure)),
-        };
-        inspection.max_concurrency = Some(limits.max_concurrency);
-        inspection.tolerated_failure_count = limits.tolerated_count;
-        inspection.tolerated_failure_percentage = limits.tolerated_percentage;
-        let failures = self.request.configuration.map_iteration_failure_count.unwrap_or(0);
-        if failures > items.len() as u64 {
-            return Err(validation(
-                "Map iteration failure count must be less than or equal to the number of Map iterations",
-            ));
-        }
-        let result = match self.mocked_result() {
-            Ok(result) => result,
-            Err(failure) => return Ok(Err(failure)),
-        };
-        let exceeded = failures > 0
-            && (limits.tolerated_count.is_some_and(|n| failures > n)
-                || limits
-                    .tolerated_percentage
-                    .is_some_and(|p| failures as f64 * 100.0 / items.len().max(1) as f64 > p));
-        if exceeded {
-            return Ok(Err(Failure::new(
-                names::EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                "The specified tolerated failure threshold was exceeded",
-            )));
-        }
-        Ok(Ok(result))
+        self.inspection.borrow_mut().error_details = Some(details).filter(|d| *d != ErrorDetails::default());
     }
 
-    /// The items of a Map state: from `stateConfiguration.mapItemReaderData` when it reads
-    /// them with an `ItemReader`, else as an execution finds them.
-    fn map_items(
+    /// The items of a Map state as a test reads them: from
+    /// `stateConfiguration.mapItemReaderData` when it reads them with an `ItemReader`;
+    /// through `ItemsPath` with a test's own wording of a path that does not lead to an
+    /// array (naming the path inside the input or Context object it reads). `None`: as an
+    /// execution finds them.
+    pub(super) fn map_items(
         &self,
         map: &asl::definition::Map,
-        input: &Value,
         scope: &dyn Scope,
-        inspection: &mut Inspection,
-    ) -> Result<Vec<Value>, Failure> {
+    ) -> Option<Result<Vec<Value>, Failure>> {
         if map.item_reader.is_some() {
-            let data = self.request.configuration.map_item_reader_data.as_deref();
-            return Ok(match data.map(serde_json::from_str::<Value>) {
+            let data = self.configuration.map_item_reader_data.as_deref();
+            return Some(Ok(match data.map(serde_json::from_str::<Value>) {
                 Some(Ok(Value::Array(items))) => items,
                 _ => Vec::new(),
-            });
+            }));
         }
         let Items::Path(path) = &map.items else {
-            return self.run.map_items(map, input, scope);
+            return None;
         };
-        // A test words a path that does not lead to an array its own way, naming the path
-        // inside the input or Context object it reads.
         let relative = path
             .as_str()
             .strip_prefix('$')
             .filter(|p| p.starts_with('$'))
             .unwrap_or(path.as_str());
-        match asl::template::lookup(scope, path) {
+        Some(match asl::template::lookup(scope, path) {
             Some(Value::Array(items)) => {
-                if self.jsonpath() {
-                    inspection.after_items_path = Some(Value::Array(items.clone()));
-                }
+                // JSONata Maps have no `ItemsPath`, so this is a JSONPath state.
+                self.inspection.borrow_mut().after_items_path = Some(Value::Array(items.clone()));
                 Ok(items)
             }
             _ => Err(Failure::runtime(format!(
                 "Reference path \"{relative}\" must point to array."
             ))),
-        }
+        })
     }
 
-    /// What the state's Retry and Catch make of a failure.
-    fn recover(&self, failure: Failure, inspection: &mut Inspection) -> TestOutcome {
-        let Some(recovery) = self.state.kind.recovery() else {
-            return failed(failure);
-        };
-        if is_terminal(&failure) {
-            return failed(failure);
+    /// The result of a Map state's iterations: the mock's, unless the iterations that
+    /// failed (`mapIterationFailureCount`) exceed what the state tolerates (the same rule
+    /// as an execution's, `MapLimits::exceeded`).
+    pub(super) fn map_result(&self, total: usize, limits: &MapLimits) -> Result<Value, Failure> {
+        let failures = self.configuration.map_iteration_failure_count.unwrap_or(0);
+        if failures > total as u64 {
+            *self.refused.borrow_mut() = Some(validation(
+                "Map iteration failure count must be less than or equal to the number of Map iterations",
+            ));
+            return Err(Failure::runtime("refused"));
         }
-        let mut details = ErrorDetails::default();
-        if let Some(index) = recovery.retry.iter().position(|r| failure.matches(&r.error_equals)) {
-            let retrier = &recovery.retry[index];
-            let attempts = self.request.configuration.retrier_retry_count;
-            details.retry_index = Some(index);
-            if attempts < retrier.max_attempts {
-                details.retry_backoff_interval_seconds = Some(backoff_seconds(retrier, attempts) as u64);
-                inspection.error_details = Some(details);
-                return TestOutcome {
-                    status: TestStatus::Retriable,
-                    ..failed(failure)
-                };
-            }
+        let result = self.children_result()?;
+        if limits.exceeded(failures, total) {
+            return Err(map_limits::threshold_exceeded());
         }
-        let Some(index) = recovery.catch.iter().position(|c| failure.matches(&c.error_equals)) else {
-            inspection.error_details = Some(details).filter(|d| *d != ErrorDetails::default());
-            return failed(failure);
-        };
-        let catcher = &recovery.catch[index];
-        details.catch_index = Some(index);
-        inspection.error_details = Some(details);
-        let caught = self.run.caught_output(
-            self.state,
-            catcher,
-            &failure,
-            &self.request.input,
-            self.frame,
-            self.entered_ms,
-        );
-        match caught {
-            Ok((assigned, output)) => TestOutcome {
-                status: TestStatus::CaughtError,
-                error: Some(failure.error),
-                cause: failure.cause,
-                ..self.succeeded(Done {
-                    output,
-                    transition: Transition::Next(catcher.next),
-                    assigned,
-                })
-            },
-            Err(failure) => failed(failure),
-        }
+        Ok(result)
     }
 }
 
@@ -875,7 +660,10 @@ fn failed(failure: Failure) -> TestOutcome {
 
 #[cfg(test)]
 mod tests {
+    use asl::errors::names;
+
     use super::*;
+    use crate::execution::{run as run_execution, Status};
 
     struct FixedClock;
 
@@ -1060,5 +848,97 @@ mod tests {
 
         let invalid = request(json!({"Type": "Nonsense"}), json!({}));
         assert!(matches!(run(&invalid), Err(TestStateError::Definition(_))));
+    }
+
+    /// Issue 11: one tolerated-failure rule. The same Distributed Map, 3 of whose 10
+    /// iterations fail, runs as an execution and as a TestState (with
+    /// `mapIterationFailureCount` 3), with count-only, percentage-only and both thresholds:
+    /// both give the same verdict, and the Map fails when any threshold set is exceeded.
+    #[test]
+    fn an_execution_and_a_test_agree_on_the_tolerated_failure_verdict() {
+        let items: Vec<Value> = (0..10).map(|i| json!({"fail": i % 3 == 1})).collect();
+        let cases = [
+            // (ToleratedFailureCount, ToleratedFailurePercentage, Map fails)
+            (Some(2), None, true),
+            (Some(3), None, false),
+            (None, Some(20.0), true),
+            (None, Some(30.0), false),
+            (Some(5), Some(20.0), true),
+            (Some(2), Some(50.0), true),
+            (Some(3), Some(30.0), false),
+        ];
+        for (count, percentage, fails) in cases {
+            let mut map = json!({
+                "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "End": true,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Check",
+                    "States": {
+                        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.fail", "BooleanEquals": true, "Next": "Boom"}], "Default": "Fine"},
+                        "Boom": {"Type": "Fail", "Error": "Boom"},
+                        "Fine": {"Type": "Pass", "End": true}
+                    }
+                }
+            });
+            if let Some(count) = count {
+                map["ToleratedFailureCount"] = json!(count);
+            }
+            if let Some(percentage) = percentage {
+                map["ToleratedFailurePercentage"] = json!(percentage);
+            }
+            let input = json!({ "items": items });
+
+            let machine = asl::loader::load(&json!({"StartAt": "Map", "States": {"Map": map.clone()}})).unwrap();
+            let spec = ExecutionSpec {
+                execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+                execution_name: "e".into(),
+                state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+                state_machine_name: "m".into(),
+                role_arn: "arn:aws:iam::123456789012:role/r".into(),
+                region: "us-east-1".into(),
+                account: "123456789012".into(),
+                input: ExecutionInput::from_value(input.clone()),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let outcome = runtime.block_on(run_execution(
+                &machine,
+                &spec,
+                &integrations::Unconfigured,
+                &FixedClock,
+                &Options::default(),
+            ));
+            let execution_failed = match outcome.status {
+                Status::Failed => {
+                    assert_eq!(
+                        outcome.error.as_deref(),
+                        Some(names::EXCEED_TOLERATED_FAILURE_THRESHOLD)
+                    );
+                    true
+                }
+                Status::Succeeded => false,
+                other => panic!("{other:?}"),
+            };
+
+            let mut test = request(map, input);
+            test.mock = mocked(MockOutcome::Result(json!([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).to_string()));
+            test.configuration.map_iteration_failure_count = Some(3);
+            let tested = run(&test).unwrap();
+            let test_failed = match tested.status {
+                TestStatus::Failed => {
+                    assert_eq!(tested.error.as_deref(), Some(names::EXCEED_TOLERATED_FAILURE_THRESHOLD));
+                    true
+                }
+                TestStatus::Succeeded => false,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(
+                (execution_failed, test_failed),
+                (fails, fails),
+                "count {count:?}, percentage {percentage:?}"
+            );
+        }
     }
 }
