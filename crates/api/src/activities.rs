@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use store::{Kind, Resource, Write};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::request::{now_ms, page, parse_arn, timestamp, valid_name, Request};
 use crate::Api;
 
@@ -23,7 +23,7 @@ struct ActivityRecord {
 }
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new("ActivityDoesNotExist", format!("Activity Does Not Exist: '{arn}'"))
+    ApiError::new(ErrorCode::ActivityDoesNotExist, format!("Activity Does Not Exist: '{arn}'"))
 }
 
 fn find(api: &Api, arn: &str) -> ApiResult<ActivityRecord> {
@@ -89,7 +89,7 @@ pub(crate) async fn delete(api: &Api, request: &Request) -> ApiResult<Value> {
 
 pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     let all = api.engine.store().resources(Kind::Activity, None)?;
-    let (items, next) = page(&all, request, "activities")?;
+    let (items, next) = page(&api.page_tokens, &all, request, "activities")?;
     let mut list = Vec::new();
     for r in &items {
         let a: ActivityRecord = serde_json::from_str(&r.body).map_err(ApiError::internal)?;
@@ -121,7 +121,7 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
             "Member must have length between 1 and 2048",
         ));
     }
-    let invalid = || ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'");
+    let invalid = || ApiError::new(ErrorCode::InvalidToken, "Invalid Token: 'Invalid token'");
     let arn = engine::token::execution_of(token).ok_or_else(invalid)?;
     let running = api
         .engine
@@ -130,7 +130,7 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
         .is_some_and(|row| row.status == "RUNNING");
     if !running {
         return Err(ApiError::new(
-            "TaskTimedOut",
+            ErrorCode::TaskTimedOut,
             "Task Timed Out: 'Provided task does not exist anymore'",
         ));
     }
@@ -145,7 +145,7 @@ pub(crate) async fn send_success(api: &Api, request: &Request) -> ApiResult<Valu
     // with output that is not JSON).
     let execution = token_execution(api, token)?;
     let value: Value = serde_json::from_str(output)
-        .map_err(|_| ApiError::new("InvalidOutput", format!("Invalid Output: '{output}'")))?;
+        .map_err(|_| ApiError::new(ErrorCode::InvalidOutput, format!("Invalid Output: '{output}'")))?;
     api.engine
         .hub()
         .answer(token, &execution, Answer::Success(value))

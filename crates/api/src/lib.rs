@@ -106,7 +106,7 @@ impl Api {
             "UpdateMapRun" => map_runs::update(self, &request),
             "TestState" => test_state::test_state(self, &request, None).await,
             other => Err(ApiError::new(
-                "UnknownOperationException",
+                ErrorCode::UnknownOperationException,
                 format!("Unknown operation AWSStepFunctions.{other}"),
             )),
         }
@@ -124,7 +124,7 @@ async fn handle(State(api): State<Arc<Api>>, headers: HeaderMap, body: Bytes) ->
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let Some(operation) = target.strip_prefix("AWSStepFunctions.") else {
-        return ApiError::new("UnknownOperationException", format!("Unknown target '{target}'")).into_response();
+        return ApiError::new(ErrorCode::UnknownOperationException, format!("Unknown target '{target}'")).into_response();
     };
     let result = match Request::parse(&body) {
         Ok(request) if operation == "TestState" => {

@@ -197,6 +197,9 @@ pub trait Observer {
 /// Where task tokens are answered: `SendTaskSuccess`/`SendTaskFailure`, heartbeats, and
 /// activity workers polling `GetActivityTask`.
 pub trait TokenHub {
+    /// The token of attempt `attempt` of the task entered at event `entered_event`: the same
+    /// for the same attempt, also after a restart, and unforgeable (`crate::token`).
+    fn task_token(&self, execution_arn: &str, entered_event: u64, attempt: u64) -> String;
     /// Wait for the token's answer. With a heartbeat interval, fail with
     /// `States.HeartbeatTimeout` when no heartbeat comes in time.
     fn wait_token<'a>(
@@ -1466,15 +1469,24 @@ impl<'a> Run<'a> {
             _ if matches!(task.pattern(), IntegrationPattern::Job | IntegrationPattern::JobJson) => Pattern::Job,
             _ => Pattern::RequestResponse,
         };
+        let mint = || match self.tokens {
+            Some(tokens) => tokens.task_token(&self.spec.execution_arn, entered_id, retry_count),
+            // No hub, so nothing can answer the token: it only needs to be stable.
+            None => crate::token::encode(
+                &crate::token::TokenKey::unanswerable(),
+                &crate::token::TaskRef {
+                    execution_arn: self.spec.execution_arn.clone(),
+                    entered_event: entered_id,
+                    attempt: retry_count,
+                },
+            ),
+        };
         let token = match pattern {
             Pattern::RequestResponse | Pattern::Job => None,
             // Step Functions Local hands a mocked callback task a token too, so parameters
             // that pass `$$.Task.Token` on evaluate as they would for real.
-            Pattern::Mocked { activity } => (activity || task.pattern() == IntegrationPattern::Callback)
-                .then(|| crate::token::encode(&self.spec.execution_arn, entered_id, retry_count)),
-            Pattern::Activity(_) | Pattern::Callback(_) => {
-                Some(crate::token::encode(&self.spec.execution_arn, entered_id, retry_count))
-            }
+            Pattern::Mocked { activity } => (activity || task.pattern() == IntegrationPattern::Callback).then(mint),
+            Pattern::Activity(_) | Pattern::Callback(_) => Some(mint()),
         };
         let parameters = {
             let mut scope = self.scope(frame, &input, state, entered_ms, Some(retry_count));
