@@ -243,9 +243,20 @@ fn cache(api: &Api, record: &MachineRecord, machine: StateMachine) {
     api.engine.cache_machine(&record.definition_hash, Arc::new(machine));
 }
 
+/// A request's `definition`, within the size AWS allows (1 MB, `--max-definition-bytes`).
+pub(crate) fn definition<'r>(api: &Api, request: &'r Request) -> ApiResult<Option<&'r str>> {
+    let definition = request.opt_str("definition")?;
+    match definition {
+        Some(d) if d.len() > api.config.max_definition_bytes => {
+            Err(ApiError::too_long("definition", api.config.max_definition_bytes))
+        }
+        _ => Ok(definition),
+    }
+}
+
 pub(crate) async fn create(api: &Api, request: &Request) -> ApiResult<Value> {
     let name = request.str("name")?;
-    let definition = request.str("definition")?;
+    let definition = definition(api, request)?.ok_or_else(|| ApiError::missing("definition"))?;
     let role = role_arn(request)?.ok_or_else(|| ApiError::missing("roleArn"))?;
     if !valid_name(name, 80) {
         return Err(ApiError::invalid_name(name));
@@ -412,7 +423,7 @@ pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
         return Err(does_not_exist(arn));
     }
     let mut record = find_machine(api, arn)?;
-    let definition = request.opt_str("definition")?;
+    let definition = definition(api, request)?;
     let role = role_arn(request)?;
     let logging = match request.get("loggingConfiguration") {
         Some(_) => Some(logging_configuration(request)?),
@@ -543,8 +554,8 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     Ok(out)
 }
 
-pub(crate) fn validate(request: &Request) -> ApiResult<Value> {
-    let definition = request.str("definition")?;
+pub(crate) fn validate(api: &Api, request: &Request) -> ApiResult<Value> {
+    let definition = definition(api, request)?.ok_or_else(|| ApiError::missing("definition"))?;
     let (_, machine_type) = machine_type(request)?;
     let severity = request.opt_str("severity")?.unwrap_or("ERROR");
     let max = request.i64("maxResults")?.filter(|n| *n > 0).unwrap_or(100) as usize;

@@ -38,7 +38,9 @@ pub(crate) async fn test_state(api: &Api, request: &Request, test_case: Option<&
 }
 
 fn decode(api: &Api, request: &Request) -> ApiResult<TestStateRequest> {
-    let definition = request.str("definition")?.to_owned();
+    let definition = crate::machines::definition(api, request)?
+        .ok_or_else(|| ApiError::missing("definition"))?
+        .to_owned();
     let state_name = request.opt_str("stateName")?;
     if state_name == Some("") {
         return Err(ApiError::constraint(

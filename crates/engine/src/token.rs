@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
 
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+type HmacSha256 = hmac::Hmac<sha2_hmac::Sha256>;
 
 /// Bytes of the tag kept in a token (of HMAC-SHA256's 32): forging one takes 2^128 tries.
 const TAG_BYTES: usize = 16;

@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 use aws_sigv4::sign::v4::{calculate_signature, generate_signing_key};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use sha2_hmac::{Digest, Sha256};
 
 /// The clock skew AWS allows between a request's date and the server's clock.
 pub const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
