@@ -23,7 +23,10 @@ struct ActivityRecord {
 }
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new(ErrorCode::ActivityDoesNotExist, format!("Activity Does Not Exist: '{arn}'"))
+    ApiError::new(
+        ErrorCode::ActivityDoesNotExist,
+        format!("Activity Does Not Exist: '{arn}'"),
+    )
 }
 
 fn find(api: &Api, arn: &str) -> ApiResult<ActivityRecord> {

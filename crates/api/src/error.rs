@@ -154,7 +154,10 @@ impl ApiError {
     }
 
     pub fn invalid_arn(arn: &str) -> ApiError {
-        ApiError::new(ErrorCode::InvalidArn, format!("Invalid Arn: 'Invalid ARN prefix: {arn}'"))
+        ApiError::new(
+            ErrorCode::InvalidArn,
+            format!("Invalid Arn: 'Invalid ARN prefix: {arn}'"),
+        )
     }
 
     pub fn invalid_name(name: &str) -> ApiError {

@@ -23,7 +23,10 @@ const STATUSES: [&str; 6] = [
 ];
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new(ErrorCode::ExecutionDoesNotExist, format!("Execution Does Not Exist: '{arn}'"))
+    ApiError::new(
+        ErrorCode::ExecutionDoesNotExist,
+        format!("Execution Does Not Exist: '{arn}'"),
+    )
 }
 
 /// The stored record of an execution.
@@ -335,8 +338,12 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     }
     // The machine (or version/alias) must exist.
     if parsed.rest.len() == 2 && !parsed.rest[1].chars().all(|c| c.is_ascii_digit()) {
-        find_alias(api, &machine)?
-            .ok_or_else(|| ApiError::new(ErrorCode::ResourceNotFound, "Request references a resource that does not exist."))?;
+        find_alias(api, &machine)?.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::ResourceNotFound,
+                "Request references a resource that does not exist.",
+            )
+        })?;
     } else {
         let record = find_machine(api, &machine)?;
         if record.is_express() {
@@ -414,7 +421,8 @@ pub(crate) fn history(api: &Api, request: &Request) -> ApiResult<Value> {
     let scope = format!("history|{arn}|{reverse}");
     let after = match request.opt_str("nextToken")? {
         None => None,
-        Some(token) => Some(api.page_tokens.decode_index(&scope, token)? as u64),    };
+        Some(token) => Some(api.page_tokens.decode_index(&scope, token)? as u64),
+    };
     let rows = api.engine.store().events(arn, after, reverse, limit + 1)?;
     let more = rows.len() > limit;
     let mut events = Vec::with_capacity(rows.len().min(limit));

@@ -198,8 +198,11 @@ async fn handle(State(api): State<Arc<Api>>, request: axum::http::Request<Body>)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let Some(operation) = target.strip_prefix("AWSStepFunctions.") else {
-        return ApiError::new(ErrorCode::UnknownOperationException, format!("Unknown target '{target}'"))
-            .into_response();
+        return ApiError::new(
+            ErrorCode::UnknownOperationException,
+            format!("Unknown target '{target}'"),
+        )
+        .into_response();
     };
     let result = match Request::parse(&body) {
         Ok(request) if operation == "TestState" => {

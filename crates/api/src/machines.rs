@@ -802,7 +802,10 @@ pub(crate) async fn create_alias(api: &Api, request: &Request) -> ApiResult<Valu
 }
 
 fn alias_not_found() -> ApiError {
-    ApiError::new(ErrorCode::ResourceNotFound, "Request references a resource that does not exist.")
+    ApiError::new(
+        ErrorCode::ResourceNotFound,
+        "Request references a resource that does not exist.",
+    )
 }
 
 pub(crate) fn describe_alias(api: &Api, request: &Request) -> ApiResult<Value> {

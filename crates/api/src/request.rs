@@ -56,10 +56,12 @@ impl Request {
     pub fn i64(&self, key: &str) -> ApiResult<Option<i64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| ApiError::new(ErrorCode::SerializationException, format!("Expected a number for '{key}'"))),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::SerializationException,
+                    format!("Expected a number for '{key}'"),
+                )
+            }),
         }
     }
 

@@ -15,6 +15,10 @@
 //! query parameters decoded, re-encoded and sorted; the path normalized (no `.`/`..`
 //! segments or repeated `/`) and encoded a second time, as for every service but S3.
 //!
+//! The payload hash is always that of the body received: a signature that leaves the body
+//! out (`UNSIGNED-PAYLOAD`, S3's streaming modes) does not verify, since no operation here
+//! takes a body it need not check.
+//!
 //! The clock skew AWS allows is five minutes either way ([`MAX_SKEW`]). A presigned request
 //! is valid from five minutes before its date until its `X-Amz-Expires` has passed.
 //!
@@ -128,13 +132,21 @@ pub enum AuthError {
     Mismatch,
     /// The request's date is too far in the past (or its presigned validity has passed).
     #[error("Signature expired: {date} is now earlier than {earliest} ({now} - 5 min.)")]
-    Expired { date: String, earliest: String, now: String },
+    Expired {
+        date: String,
+        earliest: String,
+        now: String,
+    },
     /// The request's date is too far in the future.
     #[error("Signature not yet current: {date} is still later than {latest} ({now} + 5 min.)")]
     NotYetCurrent { date: String, latest: String, now: String },
     /// The credential scope names another date than the request's.
     #[error("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{scope}' != '{date}', from '{amz_date}'.")]
-    ScopeDate { scope: String, date: String, amz_date: String },
+    ScopeDate {
+        scope: String,
+        date: String,
+        amz_date: String,
+    },
 }
 
 /// The parts of a signature, from either form.
@@ -247,7 +259,14 @@ fn read_signature<'a>(request: &HttpRequest<'a>, query: &'a [(String, String)]) 
         else {
             return Err(AuthError::Missing);
         };
-        return signature_parts(credential, signed_headers, signature, amz_date.trim().to_owned(), None, false);
+        return signature_parts(
+            credential,
+            signed_headers,
+            signature,
+            amz_date.trim().to_owned(),
+            None,
+            false,
+        );
     }
     if let Some(algorithm) = param("X-Amz-Algorithm") {
         if algorithm != ALGORITHM {
@@ -269,7 +288,10 @@ fn read_signature<'a>(request: &HttpRequest<'a>, query: &'a [(String, String)]) 
         let amz_date = get("X-Amz-Date");
         let expires = get("X-Amz-Expires");
         if !missing.is_empty() {
-            return Err(AuthError::Incomplete(format!("{} Re-examine the query-string parameters.", missing.join(" "))));
+            return Err(AuthError::Incomplete(format!(
+                "{} Re-examine the query-string parameters.",
+                missing.join(" ")
+            )));
         }
         let expires = expires
             .parse::<i64>()
@@ -280,7 +302,14 @@ fn read_signature<'a>(request: &HttpRequest<'a>, query: &'a [(String, String)]) 
                     "X-Amz-Expires must be a number of seconds from 0 to {MAX_EXPIRES_SECONDS}"
                 ))
             })?;
-        return signature_parts(credential, signed_headers, signature, amz_date.to_owned(), Some(expires), true);
+        return signature_parts(
+            credential,
+            signed_headers,
+            signature,
+            amz_date.to_owned(),
+            Some(expires),
+            true,
+        );
     }
     Err(AuthError::Missing)
 }
@@ -394,10 +423,9 @@ fn canonical_request(request: &HttpRequest<'_>, query: &[(String, String)], sign
         headers.push_str(&values.join(","));
         headers.push('\n');
     }
-    let payload_hash = match header(request, "x-amz-content-sha256") {
-        Some(hash) => hash.trim().to_owned(),
-        None => hex(&Sha256::digest(request.body)),
-    };
+    // Always the body received: a client's `x-amz-content-sha256: UNSIGNED-PAYLOAD` (or a
+    // streaming mode) would leave the body unsigned, so such a signature does not match.
+    let payload_hash = hex(&Sha256::digest(request.body));
     format!(
         "{}\n{}\n{query}\n{headers}\n{}\n{payload_hash}",
         request.method,

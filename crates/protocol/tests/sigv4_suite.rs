@@ -679,7 +679,13 @@ fn every_signed_request_of_the_suite_verifies() {
             failures.push(format!("{name} ({form}): {e}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {}:\n{}", failures.len(), SUITE.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {}:\n{}",
+        failures.len(),
+        SUITE.len(),
+        failures.join("\n")
+    );
     assert_eq!(SUITE.len(), 57);
 }
 
@@ -718,7 +724,13 @@ fn an_altered_request_or_another_secret_is_refused() {
 #[test]
 fn dates_outside_the_allowed_skew_are_refused() {
     let keys = keys(SECRET);
-    let parsed = parse(SUITE.iter().find(|(n, f, _)| *n == "get-vanilla" && *f == "header").expect("get-vanilla").2);
+    let parsed = parse(
+        SUITE
+            .iter()
+            .find(|(n, f, _)| *n == "get-vanilla" && *f == "header")
+            .expect("get-vanilla")
+            .2,
+    );
     let at = parsed.signed_at();
     let minutes = |m: i64| jiff::SignedDuration::from_secs(m * 60);
     assert!(verify(&keys, &parsed.request(), at + minutes(5)).is_ok());
@@ -736,7 +748,13 @@ fn dates_outside_the_allowed_skew_are_refused() {
         Err(AuthError::NotYetCurrent { .. })
     ));
     // A presigned request is good until its X-Amz-Expires (3600 s) has passed.
-    let presigned = parse(SUITE.iter().find(|(n, f, _)| *n == "get-vanilla" && *f == "query").expect("query").2);
+    let presigned = parse(
+        SUITE
+            .iter()
+            .find(|(n, f, _)| *n == "get-vanilla" && *f == "query")
+            .expect("query")
+            .2,
+    );
     assert!(verify(&keys, &presigned.request(), at + minutes(59)).is_ok());
     assert!(matches!(
         verify(&keys, &presigned.request(), at + minutes(61)),
@@ -755,7 +773,10 @@ fn requests_without_a_whole_signature_are_named_as_aws_names_them() {
         body: b"{}",
     };
     let now = jiff::Timestamp::now();
-    assert_eq!(verify(&keys, &request(vec![("host", "localhost")], ""), now).err(), Some(AuthError::Missing));
+    assert_eq!(
+        verify(&keys, &request(vec![("host", "localhost")], ""), now).err(),
+        Some(AuthError::Missing)
+    );
     for (headers, query) in [
         (vec![("authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/states/aws4_request")], ""),
         (vec![("authorization", "AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=00"), ("x-amz-date", "20150830T123600Z")], ""),

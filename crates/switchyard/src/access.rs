@@ -21,7 +21,12 @@ pub(crate) struct AccessArgs {
     access_key_id: Option<String>,
     /// The secret of --access-key-id. Prefer the environment variable to the flag: a flag
     /// is visible to every user of the machine in the process list.
-    #[arg(long, env = "SWITCHYARD_SECRET_ACCESS_KEY", requires = "access_key_id", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SWITCHYARD_SECRET_ACCESS_KEY",
+        requires = "access_key_id",
+        hide_env_values = true
+    )]
     secret_access_key: Option<String>,
     /// A `Host` name to answer besides loopback addresses, `localhost` and the --host
     /// address (repeat it, or separate names with commas; `*` answers any name, which lets

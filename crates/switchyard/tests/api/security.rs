@@ -19,9 +19,7 @@ use crate::support::{code, create_machine, json, start, unique, wait_done, wait_
 /// One HTTP/1.1 request on its own connection; the status and the body of the answer.
 fn raw(port: u16, head: &str, body: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     // The server may answer (and close) before it read the whole body: ignore write errors.
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(body);
@@ -33,7 +31,10 @@ fn raw(port: u16, head: &str, body: &[u8]) -> (u16, String) {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -91,7 +92,10 @@ async fn made_up_and_altered_task_tokens_are_refused_and_a_closed_one_is_timed_o
     let server = Server::start(1.0);
     let client = server.client();
     let (execution, token) = waiting_task(&client).await;
-    assert!(!token.contains(&hex("arn:aws:states")), "the token is not the ARN in hex: {token}");
+    assert!(
+        !token.contains(&hex("arn:aws:states")),
+        "the token is not the ARN in hex: {token}"
+    );
 
     // The old scheme's token for this very task, one flipped character, and made-up ones.
     let mut altered = token.clone().into_bytes();
@@ -116,7 +120,11 @@ async fn made_up_and_altered_task_tokens_are_refused_and_a_closed_one_is_timed_o
         .send()
         .await
         .expect("describe");
-    assert_eq!(running.status(), &ExecutionStatus::Running, "no forged answer reached the task");
+    assert_eq!(
+        running.status(),
+        &ExecutionStatus::Running,
+        "no forged answer reached the task"
+    );
 
     client
         .send_task_success()
@@ -236,7 +244,11 @@ async fn forged_and_foreign_paging_tokens_are_refused() {
     assert_eq!(code(out), "InvalidToken");
     let out = client.list_state_machines().next_token(&token).send().await;
     assert_eq!(code(out), "InvalidToken", "a token of another listing");
-    let out = client.list_activities().next_token("AAAAAAAAAAAAAAAAAAAAAAAA").send().await;
+    let out = client
+        .list_activities()
+        .next_token("AAAAAAAAAAAAAAAAAAAAAAAA")
+        .send()
+        .await;
     assert_eq!(code(out), "InvalidToken");
 
     // The history of an execution, and ListExecutions.
@@ -256,10 +268,7 @@ async fn forged_and_foreign_paging_tokens_are_refused() {
         .await
         .expect("history");
     let history_token = page.next_token.expect("more events");
-    for forged in [
-        hex(&format!("{}|history|{execution}|false", u64::MAX)),
-        token.clone(),
-    ] {
+    for forged in [hex(&format!("{}|history|{execution}|false", u64::MAX)), token.clone()] {
         let out = client
             .get_execution_history()
             .execution_arn(&execution)
@@ -281,7 +290,12 @@ async fn forged_and_foreign_paging_tokens_are_refused() {
 async fn requests_for_hosts_not_served_are_refused() {
     let server = Server::start_with(0.0, &["--allowed-host", "sfn.test"]);
     let port = server.port;
-    for host in ["attacker.example", &format!("attacker.example:{port}"), "localhost.attacker.example", "192.0.2.1"] {
+    for host in [
+        "attacker.example",
+        &format!("attacker.example:{port}"),
+        "localhost.attacker.example",
+        "192.0.2.1",
+    ] {
         let (status, body) = api_request(port, host, "ListActivities", "{}");
         assert_eq!(status, 403, "{host}: {body}");
         assert_eq!(error_type(&body), "AccessDeniedException", "{host}: {body}");
@@ -306,11 +320,16 @@ async fn other_paths_methods_and_bodies_over_the_limit_get_aws_errors() {
     let port = server.port;
     let host = format!("127.0.0.1:{port}");
     for (method, path) in [("GET", "/"), ("PUT", "/"), ("POST", "/other"), ("DELETE", "/x/y")] {
-        let head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
+        let head =
+            format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
         let (status, text) = raw(port, &head, b"{}");
         let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text:?}"));
         assert_eq!(status, 404, "{method} {path}");
-        assert_eq!(error_type(&body), "UnknownOperationException", "{method} {path}: {body}");
+        assert_eq!(
+            error_type(&body),
+            "UnknownOperationException",
+            "{method} {path}: {body}"
+        );
         assert!(body["message"].as_str().is_some_and(|m| m.contains(path)), "{body}");
     }
     // Declared over the limit: refused before it is read.
@@ -343,10 +362,7 @@ async fn other_paths_methods_and_bodies_over_the_limit_get_aws_errors() {
 
 #[tokio::test]
 async fn definitions_inputs_and_task_outputs_over_their_limits_are_refused() {
-    let server = Server::start_with(
-        1.0,
-        &["--max-definition-bytes", "2000", "--max-payload-bytes", "1000"],
-    );
+    let server = Server::start_with(1.0, &["--max-definition-bytes", "2000", "--max-payload-bytes", "1000"]);
     let client = server.client();
     let padding = "x".repeat(2000);
     let big = json!({"Comment": padding, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
@@ -359,7 +375,10 @@ async fn definitions_inputs_and_task_outputs_over_their_limits_are_refused() {
         .await;
     let error = out.expect_err("refused");
     let service = error.as_service_error().expect("a service error");
-    assert_eq!(aws_sdk_sfn::error::ProvideErrorMetadata::code(service), Some("ValidationException"));
+    assert_eq!(
+        aws_sdk_sfn::error::ProvideErrorMetadata::code(service),
+        Some("ValidationException")
+    );
     assert!(
         aws_sdk_sfn::error::ProvideErrorMetadata::message(service)
             .is_some_and(|m| m.contains("'definition'") && m.contains("less than or equal to 2000")),
@@ -447,11 +466,26 @@ async fn with_keys_configured_only_requests_signed_by_one_are_served() {
         arn
     );
     let wrong_secret = signed_client(&server, KEY_ID, "not-the-secret");
-    assert_eq!(code(wrong_secret.list_activities().send().await), "InvalidSignatureException");
+    assert_eq!(
+        code(wrong_secret.list_activities().send().await),
+        "InvalidSignatureException"
+    );
     let unknown_key = signed_client(&server, "AKIDUNKNOWN", SECRET);
-    assert_eq!(code(unknown_key.list_activities().send().await), "UnrecognizedClientException");
-    let (status, body) = api_request(server.port, &format!("127.0.0.1:{}", server.port), "ListActivities", "{}");
-    assert_eq!((status, error_type(&body)), (400, "MissingAuthenticationTokenException"), "{body}");
+    assert_eq!(
+        code(unknown_key.list_activities().send().await),
+        "UnrecognizedClientException"
+    );
+    let (status, body) = api_request(
+        server.port,
+        &format!("127.0.0.1:{}", server.port),
+        "ListActivities",
+        "{}",
+    );
+    assert_eq!(
+        (status, error_type(&body)),
+        (400, "MissingAuthenticationTokenException"),
+        "{body}"
+    );
     // A signature without its parts, and one from last hour.
     let head = format!(
         "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Amz-Target: AWSStepFunctions.ListActivities\r\n\
@@ -461,7 +495,11 @@ async fn with_keys_configured_only_requests_signed_by_one_are_served() {
     );
     let (status, text) = raw(server.port, &head, b"{}");
     let body: Value = serde_json::from_str(&text).expect("JSON");
-    assert_eq!((status, error_type(&body)), (400, "IncompleteSignatureException"), "{body}");
+    assert_eq!(
+        (status, error_type(&body)),
+        (400, "IncompleteSignatureException"),
+        "{body}"
+    );
     let stale = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(3600);
     let date = stale.strftime("%Y%m%dT%H%M%SZ").to_string();
     let head = format!(
@@ -473,15 +511,31 @@ async fn with_keys_configured_only_requests_signed_by_one_are_served() {
     );
     let (status, text) = raw(server.port, &head, b"{}");
     let body: Value = serde_json::from_str(&text).expect("JSON");
-    assert_eq!((status, error_type(&body)), (400, "InvalidSignatureException"), "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| m.starts_with("Signature expired")), "{body}");
+    assert_eq!(
+        (status, error_type(&body)),
+        (400, "InvalidSignatureException"),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Signature expired")),
+        "{body}"
+    );
 }
 
 /// Run the AWS CLI against `server` with these keys; its exit status and stderr.
 fn aws_cli(server: &Server, key_id: &str, secret: &str, args: &[&str]) -> (bool, String, String) {
     let dir = TempDir::new();
     let out = Command::new("aws")
-        .args(["--endpoint-url", &server.endpoint(), "--region", "us-east-1", "--output", "json"])
+        .args([
+            "--endpoint-url",
+            &server.endpoint(),
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+        ])
         .args(args)
         .env("AWS_ACCESS_KEY_ID", key_id)
         .env("AWS_SECRET_ACCESS_KEY", secret)
@@ -523,7 +577,10 @@ fn boto3(server: &Server, key_id: &str, secret: &str, name: &str) -> String {
 
 #[test]
 fn the_aws_cli_and_boto3_are_served_with_the_configured_key_and_refused_with_another() {
-    let tools = Command::new("aws").arg("--version").output().is_ok_and(|o| o.status.success())
+    let tools = Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
         && Command::new("python3")
             .args(["-c", "import boto3"])
             .output()
@@ -533,10 +590,17 @@ fn the_aws_cli_and_boto3_are_served_with_the_configured_key_and_refused_with_ano
         return;
     }
     let server = authenticated_server();
-    let (ok, stdout, stderr) = aws_cli(&server, KEY_ID, SECRET, &["stepfunctions", "create-activity", "--name", "cli"]);
+    let (ok, stdout, stderr) = aws_cli(
+        &server,
+        KEY_ID,
+        SECRET,
+        &["stepfunctions", "create-activity", "--name", "cli"],
+    );
     assert!(ok, "{stderr}");
     let created: Value = serde_json::from_str(&stdout).expect("JSON");
-    assert!(created["activityArn"].as_str().is_some_and(|a| a.ends_with(":activity:cli")));
+    assert!(created["activityArn"]
+        .as_str()
+        .is_some_and(|a| a.ends_with(":activity:cli")));
     let (ok, _, stderr) = aws_cli(&server, KEY_ID, "wrong-secret", &["stepfunctions", "list-activities"]);
     assert!(!ok);
     assert!(stderr.contains("InvalidSignatureException"), "{stderr}");
@@ -546,8 +610,14 @@ fn the_aws_cli_and_boto3_are_served_with_the_configured_key_and_refused_with_ano
 
     let answer = boto3(&server, KEY_ID, SECRET, "boto");
     assert!(answer.starts_with("OK True arn:aws:states:"), "{answer}");
-    assert_eq!(boto3(&server, KEY_ID, "wrong-secret", "boto2"), "ERROR InvalidSignatureException");
-    assert_eq!(boto3(&server, "AKIDWRONG", SECRET, "boto3"), "ERROR UnrecognizedClientException");
+    assert_eq!(
+        boto3(&server, KEY_ID, "wrong-secret", "boto2"),
+        "ERROR InvalidSignatureException"
+    );
+    assert_eq!(
+        boto3(&server, "AKIDWRONG", SECRET, "boto3"),
+        "ERROR UnrecognizedClientException"
+    );
     // Nothing the refused calls asked for was done.
     let (ok, stdout, stderr) = aws_cli(&server, KEY_ID, SECRET, &["stepfunctions", "list-activities"]);
     assert!(ok, "{stderr}");
@@ -594,14 +664,26 @@ fn startup_log(host: &str, env: &[(&str, &str)]) -> String {
 #[test]
 fn listening_beyond_loopback_without_keys_is_warned_about() {
     let open = startup_log("0.0.0.0", &[]);
-    assert!(open.contains("warning: listening on 0.0.0.0 without authentication"), "{open}");
+    assert!(
+        open.contains("warning: listening on 0.0.0.0 without authentication"),
+        "{open}"
+    );
     let loopback = startup_log("127.0.0.1", &[]);
-    assert!(loopback.contains("listening on") && !loopback.contains("warning"), "{loopback}");
+    assert!(
+        loopback.contains("listening on") && !loopback.contains("warning"),
+        "{loopback}"
+    );
     let signed = startup_log(
         "0.0.0.0",
-        &[("SWITCHYARD_ACCESS_KEY_ID", KEY_ID), ("SWITCHYARD_SECRET_ACCESS_KEY", SECRET)],
+        &[
+            ("SWITCHYARD_ACCESS_KEY_ID", KEY_ID),
+            ("SWITCHYARD_SECRET_ACCESS_KEY", SECRET),
+        ],
     );
-    assert!(signed.contains("listening on") && !signed.contains("warning"), "{signed}");
+    assert!(
+        signed.contains("listening on") && !signed.contains("warning"),
+        "{signed}"
+    );
     assert!(signed.contains("must be signed"), "{signed}");
 }
 
