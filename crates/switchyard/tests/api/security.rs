@@ -45,7 +45,6 @@ fn api_request(port: u16, host: &str, operation: &str, body: &str) -> (u16, Valu
          Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    let _ = port;
     let (status, text) = raw(port, &head, body.as_bytes());
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
@@ -102,6 +101,7 @@ async fn made_up_and_altered_task_tokens_are_refused_and_a_closed_one_is_timed_o
     altered[token.len() / 2] = if altered[token.len() / 2] == b'A' { b'B' } else { b'A' };
     let altered = String::from_utf8(altered).expect("ascii");
     for forged in [
+        hex(&format!("{execution}#2#0")),
         hex(&format!("{execution}#3#0")),
         altered,
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
@@ -693,9 +693,7 @@ async fn the_data_directory_and_database_are_readable_by_their_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let parent = TempDir::new();
     let dir = parent.path().join("data");
-    let dir_arg = dir.to_string_lossy().into_owned();
     let server = Server::start_in_with(&dir, 0.0, &[]);
-    let _ = dir_arg;
     // A write, so the WAL and shared-memory files exist.
     server
         .client()
@@ -708,5 +706,66 @@ async fn the_data_directory_and_database_are_readable_by_their_owner_only() {
     assert_eq!(mode(&dir), 0o700, "data directory");
     for file in ["switchyard.db", "switchyard.db-wal", "switchyard.db-shm"] {
         assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+}
+
+#[tokio::test]
+async fn keys_from_a_credentials_file_are_checked_at_start_and_used() {
+    let dir = TempDir::new();
+    let file = dir.path().join("keys.json");
+    std::fs::write(
+        &file,
+        json!([
+            {"accessKeyId": "AKIDFIRST", "secretAccessKey": "first-secret", "account": "123456789012"},
+            {"accessKeyId": "AKIDSECOND", "secretAccessKey": "second-secret"}
+        ])
+        .to_string(),
+    )
+    .expect("write keys");
+    let file_arg = file.to_string_lossy().into_owned();
+    let server = Server::start_with(0.0, &["--credentials", &file_arg]);
+    for (id, secret) in [("AKIDFIRST", "first-secret"), ("AKIDSECOND", "second-secret")] {
+        signed_client(&server, id, secret)
+            .list_activities()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e:?}"));
+    }
+    let crossed = signed_client(&server, "AKIDFIRST", "second-secret");
+    assert_eq!(
+        code(crossed.list_activities().send().await),
+        "InvalidSignatureException"
+    );
+
+    // A key of another account, or a file that is not a list of keys, stops the server.
+    for (text, expected) in [
+        (
+            json!([{"accessKeyId": "AKIDOTHER", "secretAccessKey": "s", "account": "999999999999"}]).to_string(),
+            "belongs to account 999999999999",
+        ),
+        (json!({"AKID": "secret"}).to_string(), "not a JSON list"),
+    ] {
+        std::fs::write(&file, text).expect("write keys");
+        let log = dir.path().join("serve.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args(["serve", "--in-memory", "--port", "0", "--credentials", &file_arg])
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("run serve");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(status.is_some_and(|s| !s.success()), "the server started: {stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
     }
 }
