@@ -185,6 +185,8 @@ async fn handle(State(api): State<Arc<Api>>, request: axum::http::Request<Body>)
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large();
     }
+    // Past the limit (sent without a length, or longer than declared). A body that could
+    // not be read at all gets the same answer: its client is gone or broke the framing.
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
         return too_large();
     };
