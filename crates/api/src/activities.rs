@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use store::{Kind, Resource, Write};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::request::{now_ms, page, parse_arn, timestamp, valid_name, Request};
 use crate::Api;
 
@@ -23,7 +23,10 @@ struct ActivityRecord {
 }
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new("ActivityDoesNotExist", format!("Activity Does Not Exist: '{arn}'"))
+    ApiError::new(
+        ErrorCode::ActivityDoesNotExist,
+        format!("Activity Does Not Exist: '{arn}'"),
+    )
 }
 
 fn find(api: &Api, arn: &str) -> ApiResult<ActivityRecord> {
@@ -89,7 +92,7 @@ pub(crate) async fn delete(api: &Api, request: &Request) -> ApiResult<Value> {
 
 pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     let all = api.engine.store().resources(Kind::Activity, None)?;
-    let (items, next) = page(&all, request, "activities")?;
+    let (items, next) = page(&api.page_tokens, &all, request, "activities")?;
     let mut list = Vec::new();
     for r in &items {
         let a: ActivityRecord = serde_json::from_str(&r.body).map_err(ApiError::internal)?;
@@ -112,7 +115,9 @@ pub(crate) async fn get_task(api: &Api, request: &Request) -> ApiResult<Value> {
     }
 }
 
-/// The running execution a token belongs to.
+/// The running execution whose open task a token names: `InvalidToken` for a token this
+/// server never issued, `TaskTimedOut` for one whose task is over (its execution ended, it
+/// was answered, or it stopped waiting).
 fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
     if token.is_empty() || token.len() > 2048 {
         return Err(ApiError::constraint(
@@ -121,20 +126,19 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
             "Member must have length between 1 and 2048",
         ));
     }
-    let invalid = || ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'");
-    let arn = engine::token::execution_of(token).ok_or_else(invalid)?;
+    let task = api.engine.hub().task_of(token).ok_or_else(ApiError::invalid_token)?;
     let running = api
         .engine
         .store()
-        .execution(&arn)?
+        .execution(&task.execution_arn)?
         .is_some_and(|row| row.status == "RUNNING");
-    if !running {
+    if !running || api.engine.hub().is_closed(token)? {
         return Err(ApiError::new(
-            "TaskTimedOut",
+            ErrorCode::TaskTimedOut,
             "Task Timed Out: 'Provided task does not exist anymore'",
         ));
     }
-    Ok(arn)
+    Ok(task.execution_arn)
 }
 
 pub(crate) async fn send_success(api: &Api, request: &Request) -> ApiResult<Value> {
@@ -144,8 +148,11 @@ pub(crate) async fn send_success(api: &Api, request: &Request) -> ApiResult<Valu
     // test_sfn_send_task_outcome_with_no_such_token answers InvalidToken for a bad token
     // with output that is not JSON).
     let execution = token_execution(api, token)?;
+    if output.len() > api.config.max_payload_bytes {
+        return Err(ApiError::too_long("output", api.config.max_payload_bytes));
+    }
     let value: Value = serde_json::from_str(output)
-        .map_err(|_| ApiError::new("InvalidOutput", format!("Invalid Output: '{output}'")))?;
+        .map_err(|_| ApiError::new(ErrorCode::InvalidOutput, format!("Invalid Output: '{output}'")))?;
     api.engine
         .hub()
         .answer(token, &execution, Answer::Success(value))

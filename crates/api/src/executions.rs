@@ -8,9 +8,9 @@ use integrations::mock::TestCase;
 use serde_json::{json, Value};
 use store::ExecutionQuery;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::machines::{find_alias, find_machine, MachineRecord};
-use crate::request::{decode_token, encode_token, now_ms, parse_arn, timestamp, valid_name, Request};
+use crate::request::{now_ms, parse_arn, timestamp, valid_name, Request};
 use crate::Api;
 
 const STATUSES: [&str; 6] = [
@@ -23,7 +23,10 @@ const STATUSES: [&str; 6] = [
 ];
 
 fn does_not_exist(arn: &str) -> ApiError {
-    ApiError::new("ExecutionDoesNotExist", format!("Execution Does Not Exist: '{arn}'"))
+    ApiError::new(
+        ErrorCode::ExecutionDoesNotExist,
+        format!("Execution Does Not Exist: '{arn}'"),
+    )
 }
 
 /// The stored record of an execution.
@@ -43,7 +46,7 @@ pub(crate) fn find(api: &Api, arn: &str) -> ApiResult<ExecutionRecord> {
 fn check_input(api: &Api, input: &str) -> ApiResult<()> {
     let invalid = |m: &str| {
         ApiError::new(
-            "InvalidExecutionInput",
+            ErrorCode::InvalidExecutionInput,
             format!("Invalid State Machine Execution Input: '{m}'"),
         )
     };
@@ -115,7 +118,7 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         2 => {
             let alias = find_alias(api, target)?.ok_or_else(|| {
                 ApiError::new(
-                    "StateMachineDoesNotExist",
+                    ErrorCode::StateMachineDoesNotExist,
                     format!("State Machine Does Not Exist: '{target}'"),
                 )
             })?;
@@ -130,7 +133,7 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
     }
     if sync && !machine.is_express() {
         return Err(ApiError::new(
-            "StateMachineTypeNotSupported",
+            ErrorCode::StateMachineTypeNotSupported,
             "This operation is not supported by this type of state machine",
         ));
     }
@@ -221,7 +224,7 @@ fn already_started(api: &Api, execution_arn: &str, input: &str) -> ApiResult<Val
         return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(existing.start_ms)}));
     }
     Err(ApiError::new(
-        "ExecutionAlreadyExists",
+        ErrorCode::ExecutionAlreadyExists,
         format!("Execution Already Exists: '{execution_arn}'"),
     ))
 }
@@ -335,13 +338,17 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     }
     // The machine (or version/alias) must exist.
     if parsed.rest.len() == 2 && !parsed.rest[1].chars().all(|c| c.is_ascii_digit()) {
-        find_alias(api, &machine)?
-            .ok_or_else(|| ApiError::new("ResourceNotFound", "Request references a resource that does not exist."))?;
+        find_alias(api, &machine)?.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::ResourceNotFound,
+                "Request references a resource that does not exist.",
+            )
+        })?;
     } else {
         let record = find_machine(api, &machine)?;
         if record.is_express() {
             return Err(ApiError::new(
-                "StateMachineTypeNotSupported",
+                ErrorCode::StateMachineTypeNotSupported,
                 "This operation is not supported by this type of state machine",
             ));
         }
@@ -352,10 +359,7 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     // a page costs the same however deep it is.
     let after = match request.opt_str("nextToken")? {
         None => None,
-        Some(token) => Some(
-            decode_after(token, &scope)
-                .ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?,
-        ),
+        Some(token) => Some(decode_after(&api.page_tokens.decode(&scope, token)?).ok_or_else(ApiError::invalid_token)?),
     };
     let query = ExecutionQuery {
         machine: machine.clone(),
@@ -394,7 +398,10 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     }
     let mut out = json!({ "executions": list });
     if let Some(last) = page.last().filter(|_| rows.len() > limit) {
-        out["nextToken"] = engine::token::to_hex(&format!("{}|{}|{scope}", last.start_ms, last.arn)).into();
+        out["nextToken"] = api
+            .page_tokens
+            .encode(&scope, &format!("{}|{}", last.start_ms, last.arn))
+            .into();
     }
     Ok(out)
 }
@@ -404,7 +411,7 @@ pub(crate) fn history(api: &Api, request: &Request) -> ApiResult<Value> {
     let record = find(api, arn)?;
     if record.express {
         return Err(ApiError::new(
-            "StateMachineTypeNotSupported",
+            ErrorCode::StateMachineTypeNotSupported,
             "This operation is not supported by this type of state machine",
         ));
     }
@@ -414,10 +421,7 @@ pub(crate) fn history(api: &Api, request: &Request) -> ApiResult<Value> {
     let scope = format!("history|{arn}|{reverse}");
     let after = match request.opt_str("nextToken")? {
         None => None,
-        Some(token) => Some(
-            decode_token(token, &scope)
-                .ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))? as u64,
-        ),
+        Some(token) => Some(api.page_tokens.decode_index(&scope, token)? as u64),
     };
     let rows = api.engine.store().events(arn, after, reverse, limit + 1)?;
     let more = rows.len() > limit;
@@ -432,18 +436,15 @@ pub(crate) fn history(api: &Api, request: &Request) -> ApiResult<Value> {
     let mut out = json!({ "events": events });
     if more {
         let last = rows[limit - 1].0;
-        out["nextToken"] = encode_token(last as usize, &scope).into();
+        out["nextToken"] = api.page_tokens.encode(&scope, &last.to_string()).into();
     }
     Ok(out)
 }
 
-/// The `(start ms, ARN)` a ListExecutions token of this listing names.
-fn decode_after(token: &str, scope: &str) -> Option<(i64, String)> {
-    let plain = engine::token::from_hex(token)?;
-    let mut parts = plain.splitn(3, '|');
-    let start_ms = parts.next()?.parse().ok()?;
-    let arn = parts.next()?.to_owned();
-    (parts.next()? == scope).then_some((start_ms, arn))
+/// The `(start ms, ARN)` a ListExecutions token's position names.
+fn decode_after(position: &str) -> Option<(i64, String)> {
+    let (start_ms, arn) = position.split_once('|')?;
+    Some((start_ms.parse().ok()?, arn.to_owned()))
 }
 
 /// `includeExecutionData: false`: payloads are left out and marked as not included.
@@ -470,7 +471,7 @@ pub(crate) async fn redrive(api: &Api, request: &Request) -> ApiResult<Value> {
     let (status, reason) = redrive_status(&record);
     if status != "REDRIVABLE" {
         return Err(ApiError::new(
-            "ExecutionNotRedrivable",
+            ErrorCode::ExecutionNotRedrivable,
             format!("Execution Not Redrivable: '{}'", reason.unwrap_or_default()),
         ));
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use store::{Kind, Resource, Write};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::request::{now_ms, page, parse_arn, timestamp, valid_name, Request};
 use crate::Api;
 
@@ -99,7 +99,7 @@ impl AliasRecord {
 
 fn does_not_exist(arn: &str) -> ApiError {
     ApiError::new(
-        "StateMachineDoesNotExist",
+        ErrorCode::StateMachineDoesNotExist,
         format!("State Machine Does Not Exist: '{arn}'"),
     )
 }
@@ -166,7 +166,7 @@ pub(crate) fn invalid_definition(diagnostics: &[asl::loader::Diagnostic]) -> Api
         })
         .collect();
     ApiError::new(
-        "InvalidDefinition",
+        ErrorCode::InvalidDefinition,
         format!("Invalid State Machine Definition: '{}'", errors.join(", ")),
     )
 }
@@ -177,7 +177,7 @@ pub(crate) fn invalid_definition(diagnostics: &[asl::loader::Diagnostic]) -> Api
 /// unlike every other definition error.
 fn label_error(message: &str, definition: &str) -> ApiError {
     ApiError::new(
-        "InvalidDefinition",
+        ErrorCode::InvalidDefinition,
         format!(
             "Error=ValueError Args=[{}] in definition '{definition}'.",
             asl::loader::python_repr(message)
@@ -200,7 +200,7 @@ fn logging_configuration(request: &Request) -> ApiResult<Value> {
     let destinations = config.get("destinations").and_then(Value::as_array).map_or(0, Vec::len);
     if level != "OFF" && destinations != 1 {
         return Err(ApiError::new(
-            "InvalidLoggingConfiguration",
+            ErrorCode::InvalidLoggingConfiguration,
             "Invalid Logging Configuration: Must specify exactly one Log Destination.",
         ));
     }
@@ -243,9 +243,20 @@ fn cache(api: &Api, record: &MachineRecord, machine: StateMachine) {
     api.engine.cache_machine(&record.definition_hash, Arc::new(machine));
 }
 
+/// A request's `definition`, within the size AWS allows (1 MB, `--max-definition-bytes`).
+pub(crate) fn definition<'r>(api: &Api, request: &'r Request) -> ApiResult<Option<&'r str>> {
+    let definition = request.opt_str("definition")?;
+    match definition {
+        Some(d) if d.len() > api.config.max_definition_bytes => {
+            Err(ApiError::too_long("definition", api.config.max_definition_bytes))
+        }
+        _ => Ok(definition),
+    }
+}
+
 pub(crate) async fn create(api: &Api, request: &Request) -> ApiResult<Value> {
     let name = request.str("name")?;
-    let definition = request.str("definition")?;
+    let definition = definition(api, request)?.ok_or_else(|| ApiError::missing("definition"))?;
     let role = role_arn(request)?.ok_or_else(|| ApiError::missing("roleArn"))?;
     if !valid_name(name, 80) {
         return Err(ApiError::invalid_name(name));
@@ -270,7 +281,7 @@ pub(crate) async fn create(api: &Api, request: &Request) -> ApiResult<Value> {
             return Ok(out);
         }
         return Err(ApiError::new(
-            "StateMachineAlreadyExists",
+            ErrorCode::StateMachineAlreadyExists,
             format!("State Machine Already Exists: '{arn}'"),
         ));
     }
@@ -412,7 +423,7 @@ pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
         return Err(does_not_exist(arn));
     }
     let mut record = find_machine(api, arn)?;
-    let definition = request.opt_str("definition")?;
+    let definition = definition(api, request)?;
     let role = role_arn(request)?;
     let logging = match request.get("loggingConfiguration") {
         Some(_) => Some(logging_configuration(request)?),
@@ -426,7 +437,7 @@ pub(crate) async fn update(api: &Api, request: &Request) -> ApiResult<Value> {
         && !publish
     {
         return Err(ApiError::new(
-            "MissingRequiredParameter",
+            ErrorCode::MissingRequiredParameter,
             "Either the definition, the role ARN, the LoggingConfiguration, the EncryptionConfiguration or the TracingConfiguration must be specified",
         ));
     }
@@ -525,7 +536,7 @@ pub(crate) async fn delete(api: &Api, request: &Request) -> ApiResult<Value> {
 
 pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     let machines = api.engine.store().resources(Kind::StateMachine, None)?;
-    let (items, next) = page(&machines, request, "stateMachines")?;
+    let (items, next) = page(&api.page_tokens, &machines, request, "stateMachines")?;
     let mut list = Vec::new();
     for r in &items {
         let m: MachineRecord = decode(r)?;
@@ -543,8 +554,8 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     Ok(out)
 }
 
-pub(crate) fn validate(request: &Request) -> ApiResult<Value> {
-    let definition = request.str("definition")?;
+pub(crate) fn validate(api: &Api, request: &Request) -> ApiResult<Value> {
+    let definition = definition(api, request)?.ok_or_else(|| ApiError::missing("definition"))?;
     let (_, machine_type) = machine_type(request)?;
     let severity = request.opt_str("severity")?.unwrap_or("ERROR");
     let max = request.i64("maxResults")?.filter(|n| *n > 0).unwrap_or(100) as usize;
@@ -581,7 +592,7 @@ pub(crate) async fn publish_version(api: &Api, request: &Request) -> ApiResult<V
     if let Some(expected) = request.opt_str("revisionId")? {
         if record.revision_id.as_deref() != Some(expected) {
             return Err(ApiError::new(
-                "ConflictException",
+                ErrorCode::ConflictException,
                 format!(
                     "Failed to publish the State Machine version for revision {expected}. The current State Machine revision is {}.",
                     record.revision_id.as_deref().unwrap_or("INITIAL")
@@ -615,7 +626,7 @@ pub(crate) fn list_versions(api: &Api, request: &Request) -> ApiResult<Value> {
     find_machine(api, arn)?;
     let mut all = versions(api, arn)?;
     all.sort_by_key(|v| std::cmp::Reverse(v.version));
-    let (items, next) = page(&all, request, &format!("versions|{arn}"))?;
+    let (items, next) = page(&api.page_tokens, &all, request, &format!("versions|{arn}"))?;
     let list: Vec<Value> = items
         .iter()
         .map(|v| json!({"stateMachineVersionArn": v.arn, "creationDate": timestamp(v.creation_ms)}))
@@ -641,7 +652,7 @@ pub(crate) async fn delete_version(api: &Api, request: &Request) -> ApiResult<Va
         .collect();
     if !referencing.is_empty() {
         return Err(ApiError::new(
-            "ConflictException",
+            ErrorCode::ConflictException,
             format!(
                 "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [{}]",
                 referencing.join(", ")
@@ -740,7 +751,7 @@ fn routing(api: &Api, machine_arn: &str, value: Option<&Value>) -> ApiResult<Vec
     for arn in &arns {
         if api.engine.store().resource(arn)?.is_none() {
             return Err(ApiError::new(
-                "ResourceNotFound",
+                ErrorCode::ResourceNotFound,
                 "Request references a resource that does not exist.",
             ));
         }
@@ -769,7 +780,7 @@ pub(crate) async fn create_alias(api: &Api, request: &Request) -> ApiResult<Valu
             return Ok(json!({"stateMachineAliasArn": arn, "creationDate": timestamp(existing.creation_ms)}));
         }
         return Err(ApiError::new(
-            "ConflictException",
+            ErrorCode::ConflictException,
             "Failed to create alias because an alias with the same name and a different routing configuration already exists.",
         ));
     }
@@ -791,7 +802,10 @@ pub(crate) async fn create_alias(api: &Api, request: &Request) -> ApiResult<Valu
 }
 
 fn alias_not_found() -> ApiError {
-    ApiError::new("ResourceNotFound", "Request references a resource that does not exist.")
+    ApiError::new(
+        ErrorCode::ResourceNotFound,
+        "Request references a resource that does not exist.",
+    )
 }
 
 pub(crate) fn describe_alias(api: &Api, request: &Request) -> ApiResult<Value> {
@@ -846,7 +860,7 @@ pub(crate) fn list_aliases(api: &Api, request: &Request) -> ApiResult<Value> {
     let arn = request.str("stateMachineArn")?;
     find_machine(api, arn)?;
     let all = aliases(api, arn)?;
-    let (items, next) = page(&all, request, &format!("aliases|{arn}"))?;
+    let (items, next) = page(&api.page_tokens, &all, request, &format!("aliases|{arn}"))?;
     let list: Vec<Value> = items
         .iter()
         .map(|a| json!({"stateMachineAliasArn": a.arn, "creationDate": timestamp(a.creation_ms)}))

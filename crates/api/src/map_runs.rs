@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::request::{parse_arn, Request};
 use crate::Api;
 
@@ -82,7 +82,7 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
 /// Find a map run among the executions of the state machine its ARN names.
 fn find(api: &Api, arn: &str) -> ApiResult<MapRun> {
     let parsed = parse_arn(arn)?;
-    let not_found = || ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"));
+    let not_found = || ApiError::new(ErrorCode::ResourceNotFound, format!("Resource not found: '{arn}'"));
     if parsed.kind != "mapRun" {
         return Err(ApiError::invalid_arn(arn));
     }

@@ -1,9 +1,10 @@
 //! Reading request members with AWS's validation messages, and the shared rules for
 //! names, ARNs, paging and timestamps.
 
+use engine::token::TokenKey;
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// A decoded request body.
 pub struct Request(pub Map<String, Value>);
@@ -16,7 +17,7 @@ impl Request {
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(Request(map)),
             _ => Err(ApiError::new(
-                "SerializationException",
+                ErrorCode::SerializationException,
                 "Start of structure or map found where not expected",
             )),
         }
@@ -35,7 +36,7 @@ impl Request {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(ApiError::new(
-                "SerializationException",
+                ErrorCode::SerializationException,
                 format!("Expected a string for '{key}'"),
             )),
         }
@@ -46,7 +47,7 @@ impl Request {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(_) => Err(ApiError::new(
-                "SerializationException",
+                ErrorCode::SerializationException,
                 format!("Expected a boolean for '{key}'"),
             )),
         }
@@ -55,10 +56,12 @@ impl Request {
     pub fn i64(&self, key: &str) -> ApiResult<Option<i64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| ApiError::new("SerializationException", format!("Expected a number for '{key}'"))),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::SerializationException,
+                    format!("Expected a number for '{key}'"),
+                )
+            }),
         }
     }
 
@@ -117,30 +120,62 @@ pub(crate) fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-/// Page through `items` with an opaque token: the index of the next item, checked against
-/// `scope` so a token of one listing is refused by another.
-pub(crate) fn page<T: Clone>(items: &[T], request: &Request, scope: &str) -> ApiResult<(Vec<T>, Option<String>)> {
+/// Paging tokens (`nextToken`): a position in one listing, bound to that listing (`scope`)
+/// and sealed with the store's secret (`engine::token::seal`), so a token that was altered,
+/// made up, or taken from another listing is refused with `InvalidToken` instead of
+/// starting the listing over.
+pub(crate) struct PageTokens(TokenKey);
+
+const PAGE_PURPOSE: &str = "page";
+
+impl PageTokens {
+    pub(crate) fn new(key: TokenKey) -> PageTokens {
+        PageTokens(key)
+    }
+
+    pub(crate) fn encode(&self, scope: &str, position: &str) -> String {
+        let payload = format!("{scope}\n{position}");
+        engine::token::seal(&self.0, PAGE_PURPOSE, payload.as_bytes())
+    }
+
+    /// The position a token of this listing names.
+    pub(crate) fn decode(&self, scope: &str, token: &str) -> ApiResult<String> {
+        // AWS's limit on `nextToken`; also bounds the work spent on a hostile one.
+        if token.len() > 1024 {
+            return Err(ApiError::invalid_token());
+        }
+        let payload = engine::token::open(&self.0, PAGE_PURPOSE, token).ok_or_else(ApiError::invalid_token)?;
+        let text = String::from_utf8(payload).map_err(|_| ApiError::invalid_token())?;
+        match text.split_once('\n') {
+            Some((token_scope, position)) if token_scope == scope => Ok(position.to_owned()),
+            _ => Err(ApiError::invalid_token()),
+        }
+    }
+
+    /// An index into a listing.
+    pub(crate) fn decode_index(&self, scope: &str, token: &str) -> ApiResult<usize> {
+        self.decode(scope, token)?
+            .parse()
+            .map_err(|_| ApiError::invalid_token())
+    }
+}
+
+/// Page through `items` with a paging token that holds the index of the next item.
+pub(crate) fn page<T: Clone>(
+    tokens: &PageTokens,
+    items: &[T],
+    request: &Request,
+    scope: &str,
+) -> ApiResult<(Vec<T>, Option<String>)> {
     let limit = request.max_results()?;
     let start = match request.opt_str("nextToken")? {
         None => 0,
-        Some(token) => {
-            decode_token(token, scope).ok_or_else(|| ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'"))?
-        }
+        Some(token) => tokens.decode_index(scope, token)?,
     };
-    let end = (start + limit).min(items.len());
+    let end = start.saturating_add(limit).min(items.len());
     let slice = items.get(start..end).unwrap_or_default().to_vec();
-    let next = (end < items.len()).then(|| encode_token(end, scope));
+    let next = (end < items.len()).then(|| tokens.encode(scope, &end.to_string()));
     Ok((slice, next))
-}
-
-pub(crate) fn encode_token(position: usize, scope: &str) -> String {
-    engine::token::to_hex(&format!("{position}|{scope}"))
-}
-
-pub(crate) fn decode_token(token: &str, scope: &str) -> Option<usize> {
-    let plain = engine::token::from_hex(token)?;
-    let (position, token_scope) = plain.split_once('|')?;
-    (token_scope == scope).then(|| position.parse().ok()).flatten()
 }
 
 #[cfg(test)]
@@ -158,10 +193,13 @@ mod tests {
     }
 
     #[test]
-    fn tokens_belong_to_one_listing() {
-        let token = encode_token(5, "machines");
-        assert_eq!(decode_token(&token, "machines"), Some(5));
-        assert_eq!(decode_token(&token, "activities"), None);
-        assert_eq!(decode_token("zz", "machines"), None);
+    fn tokens_belong_to_one_listing_of_one_store() {
+        let tokens = PageTokens::new(TokenKey::new([3; 32]));
+        let token = tokens.encode("machines", "5");
+        assert_eq!(tokens.decode_index("machines", &token).ok(), Some(5));
+        assert!(tokens.decode_index("activities", &token).is_err());
+        assert!(tokens.decode_index("machines", "zz").is_err());
+        let other = PageTokens::new(TokenKey::new([4; 32]));
+        assert!(other.decode_index("machines", &token).is_err());
     }
 }

@@ -215,8 +215,8 @@ impl Integration for SfnTasks {
             match api.call(&operation, Request(params)).await {
                 Ok(result) => Ok(recase(&result, true)),
                 Err(e) => {
-                    let code = if e.code.ends_with("Exception") {
-                        e.code.to_owned()
+                    let code = if e.code.as_str().ends_with("Exception") {
+                        e.code.as_str().to_owned()
                     } else {
                         format!("{}Exception", e.code)
                     };

@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 use store::{Kind, Write};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::request::{parse_arn, Request};
 use crate::Api;
 
@@ -11,7 +11,7 @@ use crate::Api;
 const MAX_TAGS: usize = 50;
 
 fn not_found(arn: &str) -> ApiError {
-    ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+    ApiError::new(ErrorCode::ResourceNotFound, format!("Resource not found: '{arn}'"))
 }
 
 /// Read a `tags` list (`[{"key", "value"}]`) into an ordered map.
@@ -36,7 +36,7 @@ fn read_tags(tags: &Value, into: &mut Map<String, Value>) -> ApiResult<()> {
     }
     if into.len() > MAX_TAGS {
         return Err(ApiError::new(
-            "TooManyTags",
+            ErrorCode::TooManyTags,
             "Too many tags: a resource can have at most 50 tags",
         ));
     }

@@ -13,7 +13,7 @@ use engine::execution::test_state::{
 use integrations::mock::TestCase;
 use serde_json::{json, Map, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::executions;
 use crate::machines::invalid_definition;
 use crate::request::Request;
@@ -31,14 +31,16 @@ pub(crate) async fn test_state(api: &Api, request: &Request, test_case: Option<&
     let outcome = api.engine.test_state(test).await.map_err(|e| match e {
         TestStateError::Validation(message) => ApiError::validation(message),
         TestStateError::Definition(diagnostics) => invalid_definition(&diagnostics),
-        TestStateError::Unsupported(message) => ApiError::new("InvalidDefinition", message),
+        TestStateError::Unsupported(message) => ApiError::new(ErrorCode::InvalidDefinition, message),
         TestStateError::Interrupted => ApiError::internal(e),
     })?;
     Ok(encode(outcome))
 }
 
 fn decode(api: &Api, request: &Request) -> ApiResult<TestStateRequest> {
-    let definition = request.str("definition")?.to_owned();
+    let definition = crate::machines::definition(api, request)?
+        .ok_or_else(|| ApiError::missing("definition"))?
+        .to_owned();
     let state_name = request.opt_str("stateName")?;
     if state_name == Some("") {
         return Err(ApiError::constraint(
@@ -50,7 +52,7 @@ fn decode(api: &Api, request: &Request) -> ApiResult<TestStateRequest> {
     let input_text = request.opt_str("input")?.unwrap_or("{}");
     let input = serde_json::from_str(input_text).map_err(|e| {
         ApiError::new(
-            "InvalidExecutionInput",
+            ErrorCode::InvalidExecutionInput,
             format!("Invalid State Machine Execution Input: '{e}'"),
         )
     })?;
@@ -116,7 +118,7 @@ fn member_str<'v>(value: &'v Value, key: &str, owner: &str) -> ApiResult<Option<
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(ApiError::new(
-            "SerializationException",
+            ErrorCode::SerializationException,
             format!("Expected a string for '{owner}.{key}'"),
         )),
     }

@@ -5,8 +5,13 @@
 //! the execution ends: a task that waits for the token again after a restart finds it there.
 //! Activity queues live in memory; a restarted execution schedules its activity task again
 //! (with the same token), so a worker that took the task before the crash can still answer.
+//!
+//! Tokens are minted here ([`TokenHub::task_token`]), authenticated with the store's secret
+//! (`crate::token`). A task attempt's token is closed once it was answered (its answer is
+//! stored) or once its task stopped waiting without one (timed out, heartbeat missed,
+//! execution stopped): answers to a closed token are refused with `TaskTimedOut`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +21,7 @@ use store::{Kind, Store, Write};
 use tokio::sync::{oneshot, Notify};
 
 use crate::execution::{LocalFuture, TokenHub};
+use crate::token::{TaskRef, TokenKey};
 
 /// What a worker gets from `GetActivityTask`.
 #[derive(Clone, Debug)]
@@ -86,21 +92,64 @@ struct Queues {
 struct State {
     waiters: HashMap<String, Waiter>,
     activities: HashMap<String, Queues>,
+    closed: Closed,
+}
+
+/// How many tokens of tasks that stopped waiting unanswered are remembered (oldest
+/// forgotten first). Tokens of ended executions need no entry: their execution's status
+/// tells. Forgotten and answered-while-closed tokens are still refused after the
+/// execution ends.
+const CLOSED_LIMIT: usize = 100_000;
+
+/// Tokens whose task stopped waiting without an answer, in this process.
+#[derive(Default)]
+struct Closed {
+    tokens: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Closed {
+    fn insert(&mut self, token: &str) {
+        if self.tokens.insert(token.to_owned()) {
+            self.order.push_back(token.to_owned());
+            if self.order.len() > CLOSED_LIMIT {
+                if let Some(old) = self.order.pop_front() {
+                    self.tokens.remove(&old);
+                }
+            }
+        }
+    }
 }
 
 /// The shared meeting point; cheap to clone.
 #[derive(Clone)]
 pub struct Hub {
     store: Arc<dyn Store>,
+    key: TokenKey,
     state: Arc<Mutex<State>>,
 }
 
 impl Hub {
     pub fn new(store: Arc<dyn Store>) -> Hub {
         Hub {
+            key: TokenKey::new(store.secret()),
             store,
             state: Arc::default(),
         }
+    }
+
+    /// The task a token names, or `None` if this store never issued it.
+    pub fn task_of(&self, token: &str) -> Option<TaskRef> {
+        crate::token::decode(&self.key, token)
+    }
+
+    /// Whether the task of an issued token can no longer be answered: it was answered, or
+    /// it stopped waiting without an answer.
+    pub fn is_closed(&self, token: &str) -> store::Result<bool> {
+        if self.state().closed.tokens.contains(token) {
+            return Ok(true);
+        }
+        Ok(self.store.task_response(token)?.is_some())
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -195,11 +244,27 @@ struct WaiterGuard<'a> {
 
 impl Drop for WaiterGuard<'_> {
     fn drop(&mut self) {
-        self.hub.state().waiters.remove(self.token);
+        let mut state = self.hub.state();
+        // Still registered: the task stopped waiting without an answer ([`Hub::answer`]
+        // removes the waiter it answers).
+        if state.waiters.remove(self.token).is_some() {
+            state.closed.insert(self.token);
+        }
     }
 }
 
 impl TokenHub for Hub {
+    fn task_token(&self, execution_arn: &str, entered_event: u64, attempt: u64) -> String {
+        crate::token::encode(
+            &self.key,
+            &TaskRef {
+                execution_arn: execution_arn.to_owned(),
+                entered_event,
+                attempt,
+            },
+        )
+    }
+
     fn wait_token<'a>(
         &'a self,
         token: &'a str,

@@ -183,4 +183,9 @@ pub trait Store: Send + Sync {
     /// Every running execution's checkpoint, for resuming after a restart.
     fn checkpoints(&self) -> Result<Vec<(String, String)>>;
     fn task_response(&self, token: &str) -> Result<Option<String>>;
+
+    /// 32 random bytes made when the store was created and kept as long as it lives: task
+    /// and paging tokens are authenticated with them, so tokens survive restarts and cannot
+    /// be made up. A store that keeps nothing (in memory) makes a new secret each time.
+    fn secret(&self) -> [u8; 32];
 }

@@ -46,6 +46,22 @@ CREATE TABLE IF NOT EXISTS task_responses (token TEXT PRIMARY KEY, execution TEX
 CREATE INDEX IF NOT EXISTS task_responses_by_execution ON task_responses (execution);
 ";
 
+/// The store's secret ([`Store::secret`]): made once, with the schema, never changed.
+const SECRET_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);";
+
+/// Read the store's secret, making it first if the file has none.
+fn prepare_secret(connection: &Connection) -> Result<[u8; 32]> {
+    connection.execute_batch(SECRET_SCHEMA)?;
+    connection.execute(
+        "INSERT OR IGNORE INTO secrets (name, value) VALUES ('token', ?1)",
+        [rand::random::<[u8; 32]>().to_vec()],
+    )?;
+    let value: Vec<u8> = connection.query_row("SELECT value FROM secrets WHERE name = 'token'", [], |r| r.get(0))?;
+    value
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("the stored token secret is not 32 bytes".into()))
+}
+
 /// Kept in SQLite's `user_version`; 0 is a new file or the first layout (keyed by ARN).
 const SCHEMA_VERSION: i64 = 1;
 
@@ -110,6 +126,7 @@ pub struct Sqlite {
     resources: Arc<Mutex<ResourceCache>>,
     next_reader: std::sync::atomic::AtomicUsize,
     writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+    secret: [u8; 32],
 }
 
 impl Sqlite {
@@ -122,6 +139,7 @@ impl Sqlite {
         writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         writer.pragma_update(None, "cache_size", -65_536)?;
         prepare_schema(&mut writer)?;
+        let secret = prepare_secret(&writer)?;
         let mut readers = Vec::new();
         for _ in 0..4 {
             let reader = Connection::open(path)?;
@@ -129,18 +147,19 @@ impl Sqlite {
             reader.pragma_update(None, "cache_size", -16_384)?;
             readers.push(Arc::new(Mutex::new(reader)));
         }
-        Ok(Sqlite::start(Arc::new(Mutex::new(writer)), readers))
+        Ok(Sqlite::start(Arc::new(Mutex::new(writer)), readers, secret))
     }
 
     /// A private in-memory database: nothing survives the process.
     pub fn in_memory() -> Result<Sqlite> {
         let mut connection = Connection::open_in_memory()?;
         prepare_schema(&mut connection)?;
+        let secret = prepare_secret(&connection)?;
         let shared = Arc::new(Mutex::new(connection));
-        Ok(Sqlite::start(shared.clone(), vec![shared]))
+        Ok(Sqlite::start(shared.clone(), vec![shared], secret))
     }
 
-    fn start(writer: Arc<Mutex<Connection>>, readers: Vec<Arc<Mutex<Connection>>>) -> Sqlite {
+    fn start(writer: Arc<Mutex<Connection>>, readers: Vec<Arc<Mutex<Connection>>>, secret: [u8; 32]) -> Sqlite {
         let (sender, receiver) = mpsc::channel::<Batch>();
         let resources = Arc::new(Mutex::new(ResourceCache::default()));
         let cache = resources.clone();
@@ -154,6 +173,7 @@ impl Sqlite {
             resources,
             next_reader: Default::default(),
             writer_thread: Mutex::new(Some(handle)),
+            secret,
         }
     }
 
@@ -524,6 +544,10 @@ impl Store for Sqlite {
                 .optional()
         })
     }
+
+    fn secret(&self) -> [u8; 32] {
+        self.secret
+    }
 }
 
 #[cfg(test)]
@@ -547,6 +571,22 @@ mod tests {
             start_ms,
             body: "{}".into(),
         }
+    }
+
+    #[test]
+    fn the_secret_is_made_once_per_file() {
+        let dir = std::env::temp_dir().join(format!("switchyard-secret-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("s.db");
+        let first = Sqlite::open(&path).expect("open").secret();
+        assert_eq!(Sqlite::open(&path).expect("reopen").secret(), first);
+        assert_ne!(Sqlite::in_memory().expect("memory").secret(), first);
+        assert_ne!(
+            Sqlite::in_memory().expect("memory").secret(),
+            Sqlite::in_memory().expect("memory").secret()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

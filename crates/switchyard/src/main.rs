@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
+mod access;
 mod bench;
 mod endpoints;
 mod limits;

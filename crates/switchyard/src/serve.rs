@@ -1,7 +1,7 @@
 //! `switchyard serve`: the Step Functions API on a port, executions kept in the embedded store.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -32,9 +32,16 @@ pub(crate) struct ServeArgs {
     /// Multiply Wait and retry delays by this factor (0 = do not wait).
     #[arg(long, env = "WAIT_TIME_SCALE", default_value_t = 1.0)]
     wait_scale: f64,
-    /// The largest payload (execution input, state output), in bytes (AWS: 256 KiB).
-    #[arg(long, default_value_t = 256 * 1024)]
+    /// The largest payload (execution input, state output, SendTaskSuccess output), in
+    /// bytes (AWS: 256 KiB).
+    #[arg(long, env = "SWITCHYARD_MAX_PAYLOAD_BYTES", default_value_t = 256 * 1024)]
     max_payload_bytes: usize,
+    /// The largest state machine definition, in bytes (AWS: 1 MB).
+    #[arg(long, env = "SWITCHYARD_MAX_DEFINITION_BYTES", default_value_t = 1024 * 1024)]
+    max_definition_bytes: usize,
+    /// The largest request body, in bytes: larger ones are refused unread.
+    #[arg(long, env = "SWITCHYARD_MAX_REQUEST_BYTES", default_value_t = 4 * 1024 * 1024)]
+    max_request_bytes: usize,
     /// A Step Functions Local mock configuration file: StartExecution and
     /// StartSyncExecution with `<state machine ARN>#<test case>` run that test case.
     #[arg(long, env = "SFN_MOCK_CONFIG")]
@@ -47,6 +54,8 @@ pub(crate) struct ServeArgs {
     endpoints: crate::endpoints::EndpointArgs,
     #[command(flatten)]
     variable_limits: crate::limits::VariableLimitArgs,
+    #[command(flatten)]
+    access: crate::access::AccessArgs,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -59,6 +68,42 @@ fn default_data_dir() -> PathBuf {
     }
 }
 
+/// Create the data directory readable by its owner only (0700); a directory that exists is
+/// left as its owner made it.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Make the database and its WAL and shared-memory files readable by their owner only (0600):
+/// SQLite creates the `-wal` and `-shm` files with the database file's mode, so the database
+/// file is created (or restricted) before SQLite opens it.
+fn make_private_files(database: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(database)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = database.as_os_str().to_owned();
+            path.push(suffix);
+            match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = database;
+    Ok(())
+}
+
 pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     // Checked before anything starts, so a mistake in the file stops the server with its
     // place instead of failing executions later.
@@ -66,13 +111,31 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
         Some(path) => Some(Arc::new(crate::load_mock_config(path)?)),
         None => None,
     };
+    let keys = args.access.keys(&args.account)?;
+    if keys.is_none() && !protocol::host::is_loopback_bind(&args.host) {
+        eprintln!(
+            "switchyard: warning: listening on {} without authentication: anyone who can reach this port can \
+             run, read and stop your workflows. Configure access keys (--credentials or \
+             SWITCHYARD_ACCESS_KEY_ID/SWITCHYARD_SECRET_ACCESS_KEY) or listen on 127.0.0.1.",
+            args.host
+        );
+    }
     let tasks = crate::task_integrations(args.connections.as_deref(), &args.endpoints, &args.region)?;
     let store: Arc<dyn store::Store> = if args.in_memory {
         Arc::new(store::sqlite::Sqlite::in_memory()?)
     } else {
         let dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        create_private_dir(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        #[cfg(unix)]
+        if args.data_dir.is_none() {
+            // The default directory is Switchyard's own: one made by an older version is
+            // restricted too.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot restrict {} to its owner", dir.display()))?;
+        }
         let path = dir.join("switchyard.db");
+        make_private_files(&path).with_context(|| format!("cannot restrict {} to its owner", path.display()))?;
         Arc::new(store::sqlite::Sqlite::open(&path).with_context(|| format!("cannot open {}", path.display()))?)
     };
     let engine = engine::service::Engine::new(
@@ -91,6 +154,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
             account: args.account.clone(),
             region: args.region.clone(),
             max_payload_bytes: args.max_payload_bytes,
+            max_definition_bytes: args.max_definition_bytes,
+            max_request_bytes: args.max_request_bytes,
+            keys: keys.clone(),
+            hosts: protocol::host::HostCheck::new(&args.host, args.access.allowed_hosts()),
         },
     );
     // Step Functions itself is answered by this server; every other resource goes to the
@@ -109,6 +176,12 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {address}"))?;
         eprintln!("switchyard: listening on http://{address} ({resumed} executions resumed)");
+        if let Some(keys) = &keys {
+            eprintln!(
+                "switchyard: requests must be signed (SigV4) with one of {} access keys",
+                keys.iter().count()
+            );
+        }
         if let (Some(path), Some(config)) = (&args.mock_config, &mock_config) {
             let cases: usize = config.machines().map(|(_, cases)| cases.len()).sum();
             eprintln!("switchyard: mock configuration {}: {cases} test cases", path.display());

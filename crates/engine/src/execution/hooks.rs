@@ -30,6 +30,9 @@ pub trait Observer {
 /// Where task tokens are answered: `SendTaskSuccess`/`SendTaskFailure`, heartbeats, and
 /// activity workers polling `GetActivityTask`.
 pub trait TokenHub {
+    /// The token of attempt `attempt` of the task entered at event `entered_event`: the same
+    /// for the same attempt, also after a restart, and unforgeable (`crate::token`).
+    fn task_token(&self, execution_arn: &str, entered_event: u64, attempt: u64) -> String;
     /// Wait for the token's answer. With a heartbeat interval, fail with
     /// `States.HeartbeatTimeout` when no heartbeat comes in time.
     fn wait_token<'a>(

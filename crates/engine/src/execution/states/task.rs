@@ -39,15 +39,24 @@ pub(in crate::execution) async fn attempt(
         _ if matches!(task.pattern(), IntegrationPattern::Job | IntegrationPattern::JobJson) => Pattern::Job,
         _ => Pattern::RequestResponse,
     };
+    let mint = || match run.tokens {
+        Some(tokens) => tokens.task_token(&run.spec.execution_arn, entered_id, retry_count),
+        // No hub, so nothing can answer the token: it only needs to be stable.
+        None => crate::token::encode(
+            &crate::token::TokenKey::unanswerable(),
+            &crate::token::TaskRef {
+                execution_arn: run.spec.execution_arn.clone(),
+                entered_event: entered_id,
+                attempt: retry_count,
+            },
+        ),
+    };
     let token = match pattern {
         Pattern::RequestResponse | Pattern::Job => None,
         // Step Functions Local hands a mocked callback task a token too, so parameters
         // that pass `$$.Task.Token` on evaluate as they would for real.
-        Pattern::Mocked { activity } => (activity || task.pattern() == IntegrationPattern::Callback)
-            .then(|| crate::token::encode(&run.spec.execution_arn, entered_id, retry_count)),
-        Pattern::Activity(_) | Pattern::Callback(_) => {
-            Some(crate::token::encode(&run.spec.execution_arn, entered_id, retry_count))
-        }
+        Pattern::Mocked { activity } => (activity || task.pattern() == IntegrationPattern::Callback).then(mint),
+        Pattern::Activity(_) | Pattern::Callback(_) => Some(mint()),
     };
     let parameters = {
         let mut scope = run.scope(frame, &input, state, entered_ms, Some(retry_count));
