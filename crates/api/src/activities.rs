@@ -127,7 +127,7 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
         .engine
         .store()
         .execution(&arn)?
-        .is_some_and(|row| row.status == "RUNNING");
+        .is_some_and(|row| row.status == store::ExecutionStatus::Running);
     if !running {
         return Err(ApiError::new(
             "TaskTimedOut",

@@ -1560,6 +1560,8 @@ impl<'a> Run<'a> {
                     state_machine_name: self.spec.state_machine_name.clone(),
                     execution_arn: self.spec.execution_arn.clone(),
                     state_machine_arn: self.spec.state_machine_arn.clone(),
+                    entered_event: entered_id,
+                    retry_count,
                 };
                 let call = self.integration.invoke(request.clone());
                 match pattern {

@@ -279,7 +279,7 @@ fn store_executions(data_dir: &Path, count: usize) -> Result<()> {
                     state_machine_arn: machine.into(),
                     state_machine_name: "bench-stored".into(),
                     name: i.to_string(),
-                    status: "SUCCEEDED".into(),
+                    status: store::ExecutionStatus::Succeeded,
                     start_ms: *i as i64,
                     stop_ms: Some(*i as i64 + 1),
                     input: "{}".into(),
@@ -296,6 +296,7 @@ fn store_executions(data_dir: &Path, count: usize) -> Result<()> {
                     trace_header: None,
                     redrive_point: None,
                     test_case: None,
+                    started_by: None,
                 };
                 store::Write::PutExecution(record.row())
             })

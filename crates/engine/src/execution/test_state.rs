@@ -715,6 +715,7 @@ impl Tester<'_, '_> {
                     state_machine_name: self.run.spec.state_machine_name.clone(),
                     execution_arn: self.run.spec.execution_arn.clone(),
                     state_machine_arn: self.run.spec.state_machine_arn.clone(),
+                    ..TaskRequest::default()
                 };
                 self.run.integration.invoke(request).await?
             }
