@@ -7,6 +7,8 @@
 //!   told it is durable, as when the disk is slow. [`Faulty::sync`] then applies them in
 //!   order and acknowledges them; [`Faulty::crash`] drops them, as `kill -9` drops writes that
 //!   were never synced (their commits fail with [`StoreError::Closed`]).
+//!   [`Faulty::hold_from`] starts holding at the first commit a test picks (and holds every
+//!   one after it, as syncing stops for all), to crash at an exact point.
 //!
 //! Reads always go to the wrapped store, so they see exactly what was acknowledged. To play
 //! a restart, keep the wrapped store (`Faulty<Arc<Memory>>`) and give it to a new engine
@@ -24,10 +26,14 @@ pub struct Faulty<S> {
     faults: Mutex<Faults>,
 }
 
+/// Picks the commit from which [`Faulty::hold_from`] holds.
+type Trigger = Box<dyn Fn(&[Write]) -> bool + Send>;
+
 #[derive(Default)]
 struct Faults {
     failing: Failing,
     holding: bool,
+    hold_from: Option<Trigger>,
     held: Vec<(Vec<Write>, oneshot::Sender<Result<()>>)>,
     stats: FaultStats,
 }
@@ -90,6 +96,11 @@ impl<S: Store> Faulty<S> {
         self.faults().holding = true;
     }
 
+    /// Hold back commits from the first one `trigger` picks, that one included.
+    pub fn hold_from(&self, trigger: impl Fn(&[Write]) -> bool + Send + 'static) {
+        self.faults().hold_from = Some(Box::new(trigger));
+    }
+
     /// Stop holding back commits, and apply and acknowledge the held ones, in the order
     /// they came. Resolves once the wrapped store has them; returns how many there were.
     pub async fn sync(&self) -> usize {
@@ -148,6 +159,10 @@ impl<S: Store> Store for Faulty<S> {
         if fail {
             faults.stats.failed += 1;
             return Commit::ready(Err(StoreError::Injected("the commit failed")));
+        }
+        if faults.hold_from.as_ref().is_some_and(|trigger| trigger(&writes)) {
+            faults.hold_from = None;
+            faults.holding = true;
         }
         if faults.holding {
             let (done, receiver) = oneshot::channel();
@@ -250,6 +265,27 @@ mod tests {
             second.await.unwrap();
         });
         assert_eq!(store.events("e1", None, false, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn holding_starts_at_the_commit_picked() {
+        let store = Faulty::new(Memory::new());
+        store.hold_from(|writes| matches!(writes, [Write::AppendEvents { .. }]));
+        block(store.commit(vec![Write::CreateExecution(running("e1", 1))])).unwrap();
+        let events = |id| {
+            vec![Write::AppendEvents {
+                execution: "e1".into(),
+                events: vec![(id, "a".into())],
+            }]
+        };
+        let held = store.commit(events(1));
+        let after = store.commit(vec![Write::CreateExecution(running("e2", 2))]);
+        assert_eq!(store.stats().held, 2);
+        assert_eq!(store.crash(), 2);
+        assert!(block(held).is_err());
+        assert!(block(after).is_err());
+        assert!(store.execution("e2").unwrap().is_none());
+        block(store.commit(events(1))).unwrap();
     }
 
     #[test]

@@ -15,5 +15,6 @@ mod map_runs;
 mod mocks;
 mod moto;
 mod nested;
+mod nested_crash;
 mod support;
 mod versions;
