@@ -12,7 +12,7 @@
 //! Express executions keep nothing: they run in memory and only their result is reported.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
@@ -387,7 +387,7 @@ impl Engine {
     /// its resumed child finds it running.
     pub fn resume_all(&self) -> Result<usize, EngineError> {
         let checkpoints = self.inner.store.checkpoints()?;
-        let mut launches = Vec::new();
+        let mut found = Vec::new();
         for (arn, body) in checkpoints {
             let Some(record) = self
                 .inner
@@ -408,8 +408,14 @@ impl Engine {
             // The events past the checkpoint are recorded again by the resumed run
             // (`Observer::publish`); they are dropped before it goes on.
             let truncate_after = checkpoint.as_ref().map(|c| c.events);
-            launches.push(self.register(record, machine, checkpoint, truncate_after));
+            found.push((record, machine, checkpoint, truncate_after));
         }
+        let launches: Vec<Launch> = found
+            .into_iter()
+            .map(|(record, machine, checkpoint, truncate_after)| {
+                self.register(record, machine, checkpoint, truncate_after)
+            })
+            .collect();
         let resumed = launches.len();
         for launch in launches {
             self.dispatch(launch);
@@ -667,16 +673,16 @@ const MAX_RETRY_PAUSE: Duration = Duration::from_secs(5);
 ///
 /// A failed commit is logged and tried again after a pause that grows to
 /// [`MAX_RETRY_PAUSE`], for as long as it takes: the run waits at the step meanwhile, so
-/// nothing happens that a restart would not find. Writes leave `pending` only once
-/// committed, so when the run is dropped while a commit is retried (StopExecution), the
-/// final commit carries them with it and the history keeps no gap. Map iterations may
-/// publish at once; their commits take turns, and a turn that finds its writes already
-/// committed by an earlier one is done.
+/// nothing happens that a restart would not find. A batch leaves `pending` only once
+/// committed (the store gets a share of it, not a copy), so when the run is dropped while
+/// a commit is retried (StopExecution), the final commit carries it first and the history
+/// keeps no gap. Map iterations may publish at once; their commits take turns, and a turn
+/// that finds its batch already committed by an earlier one is done.
 struct StoreObserver {
     store: Arc<dyn Store>,
     execution: String,
-    pending: RefCell<Vec<Write>>,
-    /// How many commits have been asked for, and how many of them are durable.
+    pending: RefCell<VecDeque<Arc<[Write]>>>,
+    /// How many batches have been handed in, and how many of them are durable.
     asked: Cell<u64>,
     durable: Cell<u64>,
     turn: tokio::sync::Mutex<()>,
@@ -694,9 +700,9 @@ impl StoreObserver {
         }
     }
 
-    /// Commit `writes` after every earlier one; resolves once they are durable.
+    /// Commit `writes` after every earlier batch; resolves once they are durable.
     async fn commit(&self, writes: Vec<Write>) {
-        self.pending.borrow_mut().extend(writes);
+        self.pending.borrow_mut().push_back(writes.into());
         let mine = self.asked.get() + 1;
         self.asked.set(mine);
         let _turn = self.turn.lock().await;
@@ -704,12 +710,20 @@ impl StoreObserver {
             return;
         }
         let covered = self.asked.get();
-        let count = self.pending.borrow().len();
+        loop {
+            let Some(batch) = self.pending.borrow().front().cloned() else { break };
+            self.commit_durably(batch).await;
+            self.pending.borrow_mut().pop_front();
+        }
+        self.durable.set(covered);
+    }
+
+    /// Commit one batch, trying again until it is durable.
+    async fn commit_durably(&self, batch: Arc<[Write]>) {
         let mut pause = FIRST_RETRY_PAUSE;
         let mut failures = 0u32;
         loop {
-            let batch = self.pending.borrow()[..count].to_vec();
-            match self.store.commit(batch).await {
+            match self.store.commit_shared(batch.clone()).await {
                 Ok(()) => break,
                 Err(StoreError::Closed) => {
                     // The server is going down: the last durable step is where a restart
@@ -738,8 +752,6 @@ impl StoreObserver {
                 self.execution
             );
         }
-        self.pending.borrow_mut().drain(..count);
-        self.durable.set(covered);
     }
 }
 

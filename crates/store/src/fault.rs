@@ -14,7 +14,7 @@
 //! a restart, keep the wrapped store (`Faulty<Arc<Memory>>`) and give it to a new engine
 //! after [`Faulty::crash`].
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
@@ -34,7 +34,7 @@ struct Faults {
     failing: Failing,
     holding: bool,
     hold_from: Option<Trigger>,
-    held: Vec<(Vec<Write>, oneshot::Sender<Result<()>>)>,
+    held: Vec<(Arc<[Write]>, oneshot::Sender<Result<()>>)>,
     stats: FaultStats,
 }
 
@@ -111,7 +111,7 @@ impl<S: Store> Faulty<S> {
             // overtake them.
             std::mem::take(&mut faults.held)
                 .into_iter()
-                .map(|(writes, done)| (self.inner.commit(writes), done))
+                .map(|(writes, done)| (self.inner.commit_shared(writes), done))
                 .collect()
         };
         let count = released.len();
@@ -146,6 +146,10 @@ impl<S: Store> Faulty<S> {
 
 impl<S: Store> Store for Faulty<S> {
     fn commit(&self, writes: Vec<Write>) -> Commit {
+        self.commit_shared(writes.into())
+    }
+
+    fn commit_shared(&self, writes: Arc<[Write]>) -> Commit {
         let mut faults = self.faults();
         faults.stats.commits += 1;
         let fail = match faults.failing {
@@ -170,7 +174,7 @@ impl<S: Store> Store for Faulty<S> {
             return Commit::pending(receiver);
         }
         // Under the lock: a commit must not overtake the held ones that `sync` is handing on.
-        self.inner.commit(writes)
+        self.inner.commit_shared(writes)
     }
 
     fn resource(&self, arn: &str) -> Result<Option<Resource>> {

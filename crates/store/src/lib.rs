@@ -276,6 +276,13 @@ impl Future for Commit {
 pub trait Store: Send + Sync {
     fn commit(&self, writes: Vec<Write>) -> Commit;
 
+    /// Commit writes the caller keeps a share of, to try them again if the commit fails,
+    /// without copying them. Stores that only read the writes (SQLite) take the share;
+    /// others copy them.
+    fn commit_shared(&self, writes: std::sync::Arc<[Write]>) -> Commit {
+        self.commit(writes.to_vec())
+    }
+
     fn resource(&self, arn: &str) -> Result<Option<Resource>>;
     /// Resources of a kind (optionally of one parent), oldest first.
     fn resources(&self, kind: Kind, parent: Option<&str>) -> Result<Vec<Resource>>;
@@ -297,6 +304,10 @@ pub trait Store: Send + Sync {
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     fn commit(&self, writes: Vec<Write>) -> Commit {
         (**self).commit(writes)
+    }
+
+    fn commit_shared(&self, writes: std::sync::Arc<[Write]>) -> Commit {
+        (**self).commit_shared(writes)
     }
 
     fn resource(&self, arn: &str) -> Result<Option<Resource>> {

@@ -101,7 +101,7 @@ fn prepare_schema(connection: &mut Connection) -> Result<()> {
 /// How many queued batches one transaction may take: bounds the latency of the first.
 const MAX_GROUP: usize = 512;
 
-type Batch = (Vec<Write>, oneshot::Sender<Result<()>>);
+type Batch = (Arc<[Write]>, oneshot::Sender<Result<()>>);
 
 /// The SQLite [`Store`].
 pub struct Sqlite {
@@ -191,8 +191,8 @@ struct ResourceCache {
 const RESOURCE_CACHE_LIMIT: usize = 10_000;
 
 impl ResourceCache {
-    fn forget<'w>(&mut self, batches: impl Iterator<Item = &'w Vec<Write>>) {
-        for write in batches.flatten() {
+    fn forget<'w>(&mut self, batches: impl Iterator<Item = &'w Arc<[Write]>>) {
+        for write in batches.flat_map(|b| b.iter()) {
             let arn = match write {
                 Write::PutResource(r) => &r.arn,
                 Write::DeleteResource(arn) => arn,
@@ -234,11 +234,11 @@ fn write_loop(connection: &Mutex<Connection>, receiver: &mpsc::Receiver<Batch>, 
 }
 
 /// Apply batches in one transaction.
-fn lock_and_apply<'w>(connection: &Mutex<Connection>, batches: impl Iterator<Item = &'w Vec<Write>>) -> Result<()> {
+fn lock_and_apply<'w>(connection: &Mutex<Connection>, batches: impl Iterator<Item = &'w Arc<[Write]>>) -> Result<()> {
     let mut connection = connection.lock().map_err(|_| StoreError::Closed)?;
     let tx = connection.transaction()?;
     for writes in batches {
-        for write in writes {
+        for write in writes.iter() {
             apply(&tx, write)?;
         }
     }
@@ -396,6 +396,10 @@ const EXECUTION_COLUMNS: &str = "arn, machine, version, alias, status, start_ms,
 
 impl Store for Sqlite {
     fn commit(&self, writes: Vec<Write>) -> Commit {
+        self.commit_shared(writes.into())
+    }
+
+    fn commit_shared(&self, writes: Arc<[Write]>) -> Commit {
         let (done, receiver) = oneshot::channel();
         let sent = match self.writer.lock() {
             Ok(writer) => writer.as_ref().is_some_and(|w| w.send((writes, done)).is_ok()),
