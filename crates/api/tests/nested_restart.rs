@@ -31,7 +31,9 @@ fn serve(store: Arc<dyn Store>) -> (Arc<Api>, Engine) {
 }
 
 async fn call(api: &Api, operation: &str, request: Value) -> Value {
-    let Value::Object(members) = request else { panic!("a request is an object") };
+    let Value::Object(members) = request else {
+        panic!("a request is an object")
+    };
     api.call(operation, Request(members))
         .await
         .unwrap_or_else(|e| panic!("{operation}: {} {}", e.code, e.message))
@@ -95,7 +97,10 @@ async fn crash_after_the_child_ended(named: bool) {
     .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while faulty.stats().held == 0 {
-        assert!(std::time::Instant::now() < deadline, "the parent never got its child's result");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the parent never got its child's result"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let listed = call(&api, "ListExecutions", json!({"stateMachineArn": child})).await;
@@ -149,7 +154,12 @@ async fn a_taken_name_is_still_refused_to_anyone_else() {
         json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}),
     )
     .await;
-    let started = call(&api, "StartExecution", json!({"stateMachineArn": child, "name": "taken"})).await;
+    let started = call(
+        &api,
+        "StartExecution",
+        json!({"stateMachineArn": child, "name": "taken"}),
+    )
+    .await;
     let arn = started["executionArn"].as_str().unwrap().to_owned();
     engine.wait(&arn).await.unwrap();
     let parent = create(

@@ -24,7 +24,9 @@ fn serve(store: Arc<Faulty<Memory>>) -> Arc<Api> {
 }
 
 async fn try_call(api: &Api, operation: &str, request: Value) -> Result<Value, ApiError> {
-    let Value::Object(members) = request else { panic!("a request is an object") };
+    let Value::Object(members) = request else {
+        panic!("a request is an object")
+    };
     api.call(operation, Request(members)).await
 }
 
@@ -92,7 +94,12 @@ async fn what_was_not_committed_is_not_acknowledged_and_nothing_runs_past_it() {
 
     // A StartExecution whose commit fails answers an error, and no execution exists.
     store.fail_next(1);
-    let refused = try_call(&api, "StartExecution", json!({"stateMachineArn": machine, "name": "refused"})).await;
+    let refused = try_call(
+        &api,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "name": "refused"}),
+    )
+    .await;
     assert_eq!(refused.map_err(|e| e.code).unwrap_err(), "InternalFailure");
     let arn = machine.replace(":stateMachine:", ":execution:") + ":refused";
     let missing = try_call(&api, "DescribeExecution", json!({"executionArn": arn})).await;
@@ -100,10 +107,18 @@ async fn what_was_not_committed_is_not_acknowledged_and_nothing_runs_past_it() {
 
     // A running execution whose next step cannot be committed stays in Nap1, RUNNING, long
     // after it would have ended.
-    let started = call(&api, "StartExecution", json!({"stateMachineArn": machine, "name": "held"})).await;
+    let started = call(
+        &api,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "name": "held"}),
+    )
+    .await;
     let execution = started["executionArn"].as_str().unwrap().to_owned();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !history_types(&api, &execution).await.contains(&"WaitStateEntered".to_owned()) {
+    while !history_types(&api, &execution)
+        .await
+        .contains(&"WaitStateEntered".to_owned())
+    {
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -136,19 +151,38 @@ async fn a_task_answer_that_was_not_committed_is_refused_and_can_be_sent_again()
         json!({"StartAt": "Ask", "States": {"Ask": {"Type": "Task", "Resource": activity, "End": true}}}),
     )
     .await;
-    let started = call(&api, "StartExecution", json!({"stateMachineArn": machine, "input": "{\"ask\": 1}"})).await;
+    let started = call(
+        &api,
+        "StartExecution",
+        json!({"stateMachineArn": machine, "input": "{\"ask\": 1}"}),
+    )
+    .await;
     let execution = started["executionArn"].as_str().unwrap().to_owned();
     let task = call(&api, "GetActivityTask", json!({"activityArn": activity})).await;
     let token = task["taskToken"].as_str().expect("a task").to_owned();
 
     store.fail_commits();
-    let refused = try_call(&api, "SendTaskSuccess", json!({"taskToken": token, "output": "{\"yes\": true}"})).await;
+    let refused = try_call(
+        &api,
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"yes\": true}"}),
+    )
+    .await;
     assert_eq!(refused.map_err(|e| e.code).unwrap_err(), "InternalFailure");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(status(&api, &execution).await, "RUNNING", "an answer not committed is not used");
+    assert_eq!(
+        status(&api, &execution).await,
+        "RUNNING",
+        "an answer not committed is not used"
+    );
 
     store.heal();
-    call(&api, "SendTaskSuccess", json!({"taskToken": token, "output": "{\"yes\": true}"})).await;
+    call(
+        &api,
+        "SendTaskSuccess",
+        json!({"taskToken": token, "output": "{\"yes\": true}"}),
+    )
+    .await;
     until_status(&api, &execution, "SUCCEEDED").await;
     let described = call(&api, "DescribeExecution", json!({"executionArn": execution})).await;
     assert_eq!(described["output"], "{\"yes\":true}");

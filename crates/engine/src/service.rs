@@ -709,13 +709,15 @@ impl StoreObserver {
         if self.durable.get() >= mine {
             return;
         }
-        let covered = self.asked.get();
+        // Every batch handed in so far, this one and any an earlier turn left.
         loop {
-            let Some(batch) = self.pending.borrow().front().cloned() else { break };
+            let Some(batch) = self.pending.borrow().front().cloned() else {
+                break;
+            };
             self.commit_durably(batch).await;
             self.pending.borrow_mut().pop_front();
         }
-        self.durable.set(covered);
+        self.durable.set(self.asked.get());
     }
 
     /// Commit one batch, trying again until it is durable.

@@ -112,7 +112,12 @@ fn history(store: &dyn Store, arn: &str) -> Vec<String> {
     assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<_>>(), "no gap, no repeat");
     events
         .iter()
-        .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["type"].as_str().unwrap().to_owned())
+        .map(|(_, body)| {
+            serde_json::from_str::<Value>(body).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -123,7 +128,10 @@ async fn a_start_whose_commit_fails_is_not_acknowledged() {
     store.fail_next(1);
     let refused = start(&engine, record("refused")).await;
     assert!(
-        matches!(refused, Err(engine::service::EngineError::Store(StoreError::Injected(_)))),
+        matches!(
+            refused,
+            Err(engine::service::EngineError::Store(StoreError::Injected(_)))
+        ),
         "{refused:?}"
     );
     let arn = record("refused").execution_arn;
@@ -149,7 +157,9 @@ async fn a_failed_step_commit_holds_the_execution_until_the_store_works_again() 
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(engine.is_running(&arn));
     assert!(
-        tokio::time::timeout(Duration::from_millis(100), engine.wait(&arn)).await.is_err(),
+        tokio::time::timeout(Duration::from_millis(100), engine.wait(&arn))
+            .await
+            .is_err(),
         "an execution whose step is not durable is not reported ended"
     );
     let row = memory.execution(&arn).unwrap().unwrap();
@@ -167,7 +177,10 @@ async fn a_failed_step_commit_holds_the_execution_until_the_store_works_again() 
         .unwrap();
     assert_eq!(ended.status, ExecutionStatus::Succeeded);
     assert_eq!(
-        ended.output.as_deref().map(|o| serde_json::from_str::<Value>(o).unwrap()),
+        ended
+            .output
+            .as_deref()
+            .map(|o| serde_json::from_str::<Value>(o).unwrap()),
         Some(json!({"n": 7, "step": 3}))
     );
     let row = memory.execution(&arn).unwrap().unwrap();
@@ -176,7 +189,11 @@ async fn a_failed_step_commit_holds_the_execution_until_the_store_works_again() 
     let kinds = history(&*memory, &arn);
     assert_eq!(kinds.first().map(String::as_str), Some("ExecutionStarted"));
     assert_eq!(kinds.last().map(String::as_str), Some("ExecutionSucceeded"));
-    assert_eq!(kinds.iter().filter(|k| *k == "WaitStateEntered").count(), 2, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "WaitStateEntered").count(),
+        2,
+        "{kinds:?}"
+    );
 }
 
 #[tokio::test]
@@ -191,8 +208,13 @@ async fn the_end_of_an_execution_is_reported_only_once_committed() {
     .await;
     store.fail_commits();
     until("the final commit has failed", || store.stats().failed >= 2).await;
-    assert!(tokio::time::timeout(Duration::from_millis(300), engine.wait(&arn)).await.is_err());
-    assert_eq!(memory.execution(&arn).unwrap().unwrap().status, ExecutionStatus::Running);
+    assert!(tokio::time::timeout(Duration::from_millis(300), engine.wait(&arn))
+        .await
+        .is_err());
+    assert_eq!(
+        memory.execution(&arn).unwrap().unwrap().status,
+        ExecutionStatus::Running
+    );
     store.heal();
     let ended = tokio::time::timeout(Duration::from_secs(10), engine.wait(&arn))
         .await
@@ -200,8 +222,14 @@ async fn the_end_of_an_execution_is_reported_only_once_committed() {
         .unwrap()
         .unwrap();
     assert_eq!(ended.status, ExecutionStatus::Succeeded);
-    assert_eq!(memory.execution(&arn).unwrap().unwrap().status, ExecutionStatus::Succeeded);
-    assert_eq!(history(&*memory, &arn).last().map(String::as_str), Some("ExecutionSucceeded"));
+    assert_eq!(
+        memory.execution(&arn).unwrap().unwrap().status,
+        ExecutionStatus::Succeeded
+    );
+    assert_eq!(
+        history(&*memory, &arn).last().map(String::as_str),
+        Some("ExecutionSucceeded")
+    );
 }
 
 /// StopExecution while a step's commit is failing: the step's events are not lost, they
@@ -234,7 +262,10 @@ async fn a_stop_during_a_failing_commit_keeps_the_history_whole() {
         }
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(memory.execution(&arn).unwrap().unwrap().status, ExecutionStatus::Running);
+    assert_eq!(
+        memory.execution(&arn).unwrap().unwrap().status,
+        ExecutionStatus::Running
+    );
     store.heal();
     let ended = tokio::time::timeout(Duration::from_secs(10), stopping)
         .await
@@ -273,11 +304,18 @@ async fn a_crash_loses_unsynced_steps_and_the_execution_resumes_from_the_last_sy
         .unwrap();
     assert_eq!(ended.status, ExecutionStatus::Succeeded);
     assert_eq!(
-        ended.output.as_deref().map(|o| serde_json::from_str::<Value>(o).unwrap()),
+        ended
+            .output
+            .as_deref()
+            .map(|o| serde_json::from_str::<Value>(o).unwrap()),
         Some(json!({"n": 7, "step": 3}))
     );
     let kinds = history(&*memory, &arn);
-    assert_eq!(kinds.iter().filter(|k| *k == "WaitStateEntered").count(), 2, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "WaitStateEntered").count(),
+        2,
+        "{kinds:?}"
+    );
     assert_eq!(kinds.last().map(String::as_str), Some("ExecutionSucceeded"));
     // The first engine lost its store: it never went past the step it could not sync.
     assert!(first.is_running(&arn));

@@ -10,9 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::{
-    Commit, ExecutionQuery, ExecutionRow, Kind, Listing, Resource, Result, Store, StoreError, Write,
-};
+use crate::{Commit, ExecutionQuery, ExecutionRow, Kind, Listing, Resource, Result, Store, StoreError, Write};
 
 /// The in-memory [`Store`].
 #[derive(Default)]
@@ -96,8 +94,7 @@ impl State {
                 Some((_, stored)) => stored.body = resource.body,
                 None => {
                     self.next_seq += 1;
-                    self.resources
-                        .insert(resource.arn.clone(), (self.next_seq, resource));
+                    self.resources.insert(resource.arn.clone(), (self.next_seq, resource));
                 }
             },
             Write::DeleteResource(arn) => {

@@ -16,7 +16,9 @@ use std::thread;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
-use crate::{Commit, ExecutionQuery, ExecutionRow, ExecutionStatus, Kind, Listing, Resource, Result, Store, StoreError, Write};
+use crate::{
+    Commit, ExecutionQuery, ExecutionRow, ExecutionStatus, Kind, Listing, Resource, Result, Store, StoreError, Write,
+};
 
 /// The schema, version [`SCHEMA_VERSION`].
 ///
@@ -384,9 +386,10 @@ fn execution_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRow> {
         machine: row.get(1)?,
         version: row.get(2)?,
         alias: row.get(3)?,
-        status: row.get::<_, String>(4)?.parse::<ExecutionStatus>().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        status: row
+            .get::<_, String>(4)?
+            .parse::<ExecutionStatus>()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e)))?,
         start_ms: row.get(5)?,
         body: row.get(6)?,
     })
@@ -654,7 +657,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let n = std::sync::atomic::AtomicUsize::new(0);
         crate::testsuite::run(|| {
-            let path = dir.join(format!("suite-{}.db", n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+            let path = dir.join(format!(
+                "suite-{}.db",
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
             let _ = std::fs::remove_file(&path);
             Sqlite::open(&path).unwrap()
         });

@@ -15,13 +15,22 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("resources_are_put_read_listed_oldest_first_and_deleted", resources),
     ("tags_are_set_and_removed_and_go_with_their_resource", tags),
     ("a_definition_is_written_once", definitions),
-    ("creating_a_taken_execution_fails_alone_and_changes_nothing", create_taken),
+    (
+        "creating_a_taken_execution_fails_alone_and_changes_nothing",
+        create_taken,
+    ),
     ("a_failed_batch_applies_none_of_its_writes", atomic_batches),
     ("putting_an_execution_updates_only_its_status_and_body", put_execution),
     ("events_are_appended_read_both_ways_replaced_and_truncated", events),
     ("events_and_checkpoints_of_an_unknown_execution_are_refused", orphans),
-    ("checkpoints_are_kept_until_cleared_with_their_task_responses", checkpoints),
-    ("executions_list_newest_first_in_pages_by_machine_version_alias", listing),
+    (
+        "checkpoints_are_kept_until_cleared_with_their_task_responses",
+        checkpoints,
+    ),
+    (
+        "executions_list_newest_first_in_pages_by_machine_version_alias",
+        listing,
+    ),
     ("commits_apply_in_the_order_they_are_made", ordering),
 ];
 
@@ -100,19 +109,28 @@ fn resources(store: &dyn Store) {
     assert_eq!(arns(&store.resources(Kind::Activity, None).unwrap()), ["a"]);
     assert!(store.resources(Kind::Alias, None).unwrap().is_empty());
     // An update keeps the resource's place.
-    commit(store, vec![Write::PutResource(resource("m2", Kind::StateMachine, None, "2"))]);
+    commit(
+        store,
+        vec![Write::PutResource(resource("m2", Kind::StateMachine, None, "2"))],
+    );
     assert_eq!(store.resource("m2").unwrap().unwrap().body, "2");
     assert_eq!(arns(&store.resources(Kind::StateMachine, None).unwrap()), ["m2", "m1"]);
     // Deleted, then made again: the newest.
     commit(store, vec![Write::DeleteResource("m2".into())]);
     assert!(store.resource("m2").unwrap().is_none());
-    commit(store, vec![Write::PutResource(resource("m2", Kind::StateMachine, None, "again"))]);
+    commit(
+        store,
+        vec![Write::PutResource(resource("m2", Kind::StateMachine, None, "again"))],
+    );
     assert_eq!(arns(&store.resources(Kind::StateMachine, None).unwrap()), ["m1", "m2"]);
     assert_eq!(store.resource("m2").unwrap().unwrap().body, "again");
 }
 
 fn tags(store: &dyn Store) {
-    commit(store, vec![Write::PutResource(resource("m", Kind::StateMachine, None, "{}"))]);
+    commit(
+        store,
+        vec![Write::PutResource(resource("m", Kind::StateMachine, None, "{}"))],
+    );
     assert!(store.tags("m").unwrap().is_none());
     commit(store, vec![Write::PutTags("m".into(), Some("{\"a\":\"1\"}".into()))]);
     assert_eq!(store.tags("m").unwrap().as_deref(), Some("{\"a\":\"1\"}"));
@@ -143,7 +161,10 @@ fn create_taken(store: &dyn Store) {
         let other = store.commit(vec![Write::CreateExecution(running("e2", 3))]);
         (again.await, other.await)
     });
-    assert!(matches!(again, Err(StoreError::ExecutionExists(ref arn)) if arn == "e1"), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::ExecutionExists(ref arn)) if arn == "e1"),
+        "{again:?}"
+    );
     other.unwrap();
     assert_eq!(store.execution("e1").unwrap().unwrap().start_ms, 1);
     assert!(store.execution("e2").unwrap().is_some());
@@ -192,7 +213,11 @@ fn put_execution(store: &dyn Store) {
     let row = store.execution("e1").unwrap().unwrap();
     assert_eq!(row.status, ExecutionStatus::Succeeded);
     assert_eq!(row.body, "{\"done\":true}");
-    assert_eq!((row.machine.as_str(), row.start_ms), (MACHINE, 5), "listing columns never change");
+    assert_eq!(
+        (row.machine.as_str(), row.start_ms),
+        (MACHINE, 5),
+        "listing columns never change"
+    );
     assert!(store.execution("e2").unwrap().is_none());
 }
 

@@ -100,7 +100,11 @@ async fn a_parent_killed_while_its_child_runs_waits_for_that_child_after_the_res
         );
         let output = json(done.output());
         assert_eq!(output["doubled"], json!(value * 2), "{label}: {output}");
-        assert_eq!(output["child"], json!(child_before), "{label}: the parent waited for its first child");
+        assert_eq!(
+            output["child"],
+            json!(child_before),
+            "{label}: the parent waited for its first child"
+        );
         let started = children(&client, child).await;
         assert_eq!(
             started,
