@@ -26,6 +26,9 @@ pub struct Faulty<S> {
     faults: Mutex<Faults>,
 }
 
+/// A commit taken but not synced, and where to say how it ended.
+type Held = (Arc<[Write]>, oneshot::Sender<Result<()>>);
+
 /// Picks the commit from which [`Faulty::hold_from`] holds.
 type Trigger = Box<dyn Fn(&[Write]) -> bool + Send>;
 
@@ -34,7 +37,7 @@ struct Faults {
     failing: Failing,
     holding: bool,
     hold_from: Option<Trigger>,
-    held: Vec<(Arc<[Write]>, oneshot::Sender<Result<()>>)>,
+    held: Vec<Held>,
     stats: FaultStats,
 }
 
