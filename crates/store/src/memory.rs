@@ -1,6 +1,9 @@
 //! A store in plain maps behind one lock: nothing survives the process.
 //!
-//! For throw-away servers (`serve --in-memory`) and tests. A commit applies its batch
+//! For tests and throw-away runs. (`serve --in-memory` uses SQLite's in-memory database:
+//! this store's commits cost less, but they never wait, so under a flood of
+//! StartExecution calls the API accepts executions faster than the executors run them and
+//! start-to-end latency grows; see ARCHITECTURE.md.) A commit applies its batch
 //! atomically before it returns (it checks the whole batch first, then applies it), so the
 //! [`Commit`] it returns has already resolved. It keeps the same rules as the SQLite store
 //! (the shared [`crate::testsuite`] checks both): a taken execution ARN fails
