@@ -85,8 +85,8 @@ async fn what_was_not_committed_is_not_acknowledged_and_nothing_runs_past_it() {
         &api,
         "naps",
         json!({"StartAt": "Nap1", "States": {
-            "Nap1": {"Type": "Wait", "Seconds": 1, "Next": "Nap2"},
-            "Nap2": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+            "Nap1": {"Type": "Wait", "Seconds": 5, "Next": "Nap2"},
+            "Nap2": {"Type": "Wait", "Seconds": 5, "Next": "Done"},
             "Done": {"Type": "Pass", "Result": "done", "End": true}
         }}),
     )
@@ -123,8 +123,8 @@ async fn what_was_not_committed_is_not_acknowledged_and_nothing_runs_past_it() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     store.fail_commits();
-    until("the next step has failed twice", || store.stats().failed >= 3).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    until("the next step has failed a few times", || store.stats().failed >= 3).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(status(&api, &execution).await, "RUNNING");
     let kinds = history_types(&api, &execution).await;
     assert_eq!(kinds, ["ExecutionStarted", "WaitStateEntered"]);

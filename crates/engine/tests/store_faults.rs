@@ -19,14 +19,15 @@ use store::{ExecutionStatus, Store, StoreError, Write};
 
 const MACHINE_ARN: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:naps";
 
-/// Two naps (200 ms each at the tests' wait scale) with a Pass on either side: a durable
-/// step before and inside each Wait.
+/// Two naps (a second each at the tests' wait scale: time enough for a test to act while
+/// one runs, even on a busy machine) with a Pass on either side: a durable step before and
+/// inside each Wait.
 fn definition() -> String {
     json!({"StartAt": "First", "States": {
         "First": {"Type": "Pass", "Parameters": {"n.$": "$.n", "step": 1}, "Next": "Nap1"},
-        "Nap1": {"Type": "Wait", "Seconds": 1, "Next": "Middle"},
+        "Nap1": {"Type": "Wait", "Seconds": 5, "Next": "Middle"},
         "Middle": {"Type": "Pass", "Parameters": {"n.$": "$.n", "step": 2}, "Next": "Nap2"},
-        "Nap2": {"Type": "Wait", "Seconds": 1, "Next": "Last"},
+        "Nap2": {"Type": "Wait", "Seconds": 5, "Next": "Last"},
         "Last": {"Type": "Pass", "Parameters": {"n.$": "$.n", "step": 3}, "End": true}
     }})
     .to_string()
@@ -151,10 +152,10 @@ async fn a_failed_step_commit_holds_the_execution_until_the_store_works_again() 
     .await;
 
     // The step before Nap2 cannot be committed: it is tried again and again, and the
-    // execution waits there, long past the time it needs to finish (2 × 200 ms).
+    // execution waits there, past the time it needs to finish (Nap2's second).
     store.fail_commits();
     until("the step has failed a few times", || store.stats().failed >= 3).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(engine.is_running(&arn));
     assert!(
         tokio::time::timeout(Duration::from_millis(100), engine.wait(&arn))
