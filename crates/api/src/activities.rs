@@ -131,7 +131,7 @@ fn token_execution(api: &Api, token: &str) -> ApiResult<String> {
         .engine
         .store()
         .execution(&task.execution_arn)?
-        .is_some_and(|row| row.status == "RUNNING");
+        .is_some_and(|row| row.status == store::ExecutionStatus::Running);
     if !running || api.engine.hub().is_closed(token)? {
         return Err(ApiError::new(
             ErrorCode::TaskTimedOut,

@@ -6,21 +6,12 @@ use engine::execution::Stop;
 use engine::service::ExecutionRecord;
 use integrations::mock::TestCase;
 use serde_json::{json, Value};
-use store::ExecutionQuery;
+use store::{ExecutionQuery, ExecutionStatus};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::machines::{find_alias, find_machine, MachineRecord};
 use crate::request::{now_ms, parse_arn, timestamp, valid_name, Request};
 use crate::Api;
-
-const STATUSES: [&str; 6] = [
-    "RUNNING",
-    "SUCCEEDED",
-    "FAILED",
-    "TIMED_OUT",
-    "ABORTED",
-    "PENDING_REDRIVE",
-];
 
 fn does_not_exist(arn: &str) -> ApiError {
     ApiError::new(
@@ -99,6 +90,18 @@ pub(crate) fn find_test_case(api: &Api, machine: &str, case: &str, named_by: &st
 }
 
 pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult<Value> {
+    start_as(api, request, sync, None).await
+}
+
+/// StartExecution for a parent's Task attempt (`started_by`, see
+/// [`engine::service::started_by`]): without a `name`, the child's name is derived from the
+/// attempt, and when the attempt runs again after a restart, the child it started is
+/// answered instead of a second one.
+pub(crate) async fn start_for_task(api: &Api, request: &Request, started_by: String) -> ApiResult<Value> {
+    start_as(api, request, false, Some(started_by)).await
+}
+
+async fn start_as(api: &Api, request: &Request, sync: bool, started_by: Option<String>) -> ApiResult<Value> {
     // Step Functions Local's way to pick a mock test case: `<state machine ARN>#<test case>`.
     let arn = request.str("stateMachineArn")?;
     let (target, test_case) = match arn.split_once('#') {
@@ -144,7 +147,10 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
             }
             name.to_owned()
         }
-        None => uuid::Uuid::new_v4().to_string(),
+        None => match &started_by {
+            Some(attempt) => engine::service::child_name(attempt),
+            None => uuid::Uuid::new_v4().to_string(),
+        },
     };
     let input = request.opt_str("input")?.unwrap_or("{}").to_owned();
     check_input(api, &input)?;
@@ -165,7 +171,7 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         state_machine_arn: machine_arn,
         state_machine_name: machine.name.clone(),
         name,
-        status: "RUNNING".into(),
+        status: ExecutionStatus::Running,
         start_ms: now_ms(),
         stop_ms: None,
         input,
@@ -182,10 +188,22 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
         trace_header: request.opt_str("traceHeader")?.map(str::to_owned),
         redrive_point: None,
         test_case: test_case.map(str::to_owned),
+        started_by: None,
     };
     let start_ms = record.start_ms;
-    let mut done = match api.engine.start(record, parsed_machine).await {
-        Ok(done) => done,
+    let started = match started_by {
+        None => api.engine.start(record, parsed_machine).await.map(Some),
+        Some(attempt) => match api.engine.start_child(record, parsed_machine, attempt).await {
+            Ok(Some(earlier)) => {
+                return Ok(json!({"executionArn": earlier.execution_arn, "startDate": timestamp(earlier.start_ms)}))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        },
+    };
+    let mut done = match started {
+        Ok(Some(done)) => done,
+        Ok(None) => return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(start_ms)})),
         Err(engine::service::EngineError::Store(store::StoreError::ExecutionExists(_))) => {
             let input = request.opt_str("input")?.unwrap_or("{}");
             return already_started(api, &execution_arn, input);
@@ -220,7 +238,7 @@ pub(crate) async fn start(api: &Api, request: &Request, sync: bool) -> ApiResult
 /// same input, `ExecutionAlreadyExists` otherwise.
 fn already_started(api: &Api, execution_arn: &str, input: &str) -> ApiResult<Value> {
     let existing = find(api, execution_arn)?;
-    if existing.status == "RUNNING" && existing.input == input {
+    if existing.status == ExecutionStatus::Running && existing.input == input {
         return Ok(json!({"executionArn": execution_arn, "startDate": timestamp(existing.start_ms)}));
     }
     Err(ApiError::new(
@@ -231,14 +249,10 @@ fn already_started(api: &Api, execution_arn: &str, input: &str) -> ApiResult<Val
 
 /// Whether (and why not) a finished execution can be redriven.
 fn redrive_status(record: &ExecutionRecord) -> (&'static str, Option<String>) {
-    match record.status.as_str() {
-        "RUNNING" => (
+    match record.status {
+        ExecutionStatus::Running | ExecutionStatus::Succeeded => (
             "NOT_REDRIVABLE",
-            Some("Execution is RUNNING and cannot be redriven".into()),
-        ),
-        "SUCCEEDED" => (
-            "NOT_REDRIVABLE",
-            Some("Execution is SUCCEEDED and cannot be redriven".into()),
+            Some(format!("Execution is {} and cannot be redriven", record.status)),
         ),
         _ if record.express => (
             "NOT_REDRIVABLE",
@@ -326,16 +340,17 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     if parsed.kind != "stateMachine" {
         return Err(ApiError::invalid_arn(&machine));
     }
-    let status = request.opt_str("statusFilter")?;
-    if let Some(s) = status {
-        if !STATUSES.contains(&s) {
-            return Err(ApiError::constraint(
-                &format!("'{s}'"),
+    let status = match request.opt_str("statusFilter")? {
+        None => None,
+        Some(text) => Some(text.parse::<ExecutionStatus>().map_err(|_| {
+            let names: Vec<&str> = ExecutionStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::constraint(
+                &format!("'{text}'"),
                 "statusFilter",
-                "Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]",
-            ));
-        }
-    }
+                &format!("Member must satisfy enum value set: [{}]", names.join(", ")),
+            )
+        })?),
+    };
     // The machine (or version/alias) must exist.
     if parsed.rest.len() == 2 && !parsed.rest[1].chars().all(|c| c.is_ascii_digit()) {
         find_alias(api, &machine)?.ok_or_else(|| {
@@ -363,7 +378,7 @@ pub(crate) fn list(api: &Api, request: &Request) -> ApiResult<Value> {
     };
     let query = ExecutionQuery {
         machine: machine.clone(),
-        status: status.map(str::to_owned),
+        status,
         after,
         limit: limit + 1,
     };

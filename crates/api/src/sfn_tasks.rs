@@ -73,26 +73,30 @@ impl SfnTasks {
     }
 
     /// StartExecution from a Task state: the child's input is `Input` (JSON text, or any
-    /// JSON value, which is serialised).
-    async fn start_execution(&self, api: &Api, parameters: &Value) -> Result<Value, Failure> {
-        let mut request = Map::new();
+    /// JSON value, which is serialised). The child is started for this attempt of the Task
+    /// (`request`'s entered event and retry count): when a restarted parent runs the
+    /// attempt again, it gets the child it started before, named or not, and waits for
+    /// that one instead of starting a second.
+    async fn start_execution(&self, api: &Api, request: &TaskRequest) -> Result<Value, Failure> {
+        let parameters = &request.parameters;
+        let attempt = engine::service::started_by(&request.execution_arn, request.entered_event, request.retry_count);
+        let mut start = Map::new();
         if let Some(arn) = parameters.get("StateMachineArn") {
-            request.insert("stateMachineArn".into(), arn.clone());
+            start.insert("stateMachineArn".into(), arn.clone());
         }
         if let Some(name) = parameters.get("Name").filter(|n| !n.is_null()) {
-            request.insert("name".into(), name.clone());
+            start.insert("name".into(), name.clone());
         }
         match parameters.get("Input") {
             None | Some(Value::Null) => {}
             Some(Value::String(text)) => {
-                request.insert("input".into(), text.clone().into());
+                start.insert("input".into(), text.clone().into());
             }
             Some(other) => {
-                request.insert("input".into(), other.to_string().into());
+                start.insert("input".into(), other.to_string().into());
             }
         }
-        let started = api
-            .call("StartExecution", Request(request))
+        let started = crate::executions::start_for_task(api, &Request(start), attempt)
             .await
             .map_err(|e| start_failure(&e))?;
         let request_id = uuid::Uuid::new_v4().to_string();
@@ -195,7 +199,7 @@ impl Integration for SfnTasks {
             if ["", ".sync", ".sync:2", ".waitForTaskToken"].contains(&pattern) {
                 return Box::pin(async move {
                     let api = self.api()?;
-                    self.start_execution(&api, &request.parameters).await
+                    self.start_execution(&api, &request).await
                 });
             }
         }

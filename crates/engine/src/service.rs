@@ -4,21 +4,26 @@
 //! values are `Rc`-based and an execution is one `!Send` future). A Standard execution's
 //! progress goes to the [`Store`] step by step through [`execution::Observer`]: each step
 //! appends its events and moves the checkpoint in one commit, and the run waits for it.
+//! A commit that fails is logged and tried again, with a growing pause, until it succeeds:
+//! the run does not go past a step that is not durable, and an execution is reported ended
+//! (to waiters and parents) only once its end is committed.
 //! [`Engine::resume_all`] picks every checkpoint up again after a restart.
 //!
 //! Express executions keep nothing: they run in memory and only their result is reported.
 
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
+use std::time::Duration;
 
 use asl::definition::StateMachine;
 use integrations::mock::{MockConfig, TestCase};
 use integrations::Integration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use store::{ExecutionRow, Store, Write};
+use store::{ExecutionRow, ExecutionStatus, Store, StoreError, Write};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::execution::{
@@ -76,7 +81,7 @@ pub struct ExecutionRecord {
     pub state_machine_arn: String,
     pub state_machine_name: String,
     pub name: String,
-    pub status: String,
+    pub status: ExecutionStatus,
     pub start_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_ms: Option<i64>,
@@ -108,6 +113,39 @@ pub struct ExecutionRecord {
     /// `<state machine ARN>#<test case>`); kept so a resumed execution is mocked too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_case: Option<String>,
+    /// The Task attempt of a parent execution that started this one
+    /// (`<parent ARN>#<entered event>#<retry count>`, see [`started_by`]): when a
+    /// restarted parent runs the attempt again, StartExecution finds this execution instead
+    /// of refusing the name or starting a second child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
+}
+
+/// How an execution's [`ExecutionRecord::started_by`] names the Task attempt that started it.
+pub fn started_by(parent_arn: &str, entered_event: u64, retry_count: u64) -> String {
+    format!("{parent_arn}#{entered_event}#{retry_count}")
+}
+
+/// The name of a child execution a Task attempt starts without a `Name`: UUID-shaped, as
+/// AWS's generated names are, but derived from the attempt, so the attempt run again after
+/// a restart asks for the same child.
+pub fn child_name(started_by: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(started_by.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid().to_string()
+}
+
+impl From<execution::Status> for ExecutionStatus {
+    fn from(status: execution::Status) -> ExecutionStatus {
+        match status {
+            execution::Status::Succeeded => ExecutionStatus::Succeeded,
+            execution::Status::Failed => ExecutionStatus::Failed,
+            execution::Status::TimedOut => ExecutionStatus::TimedOut,
+            execution::Status::Aborted => ExecutionStatus::Aborted,
+        }
+    }
 }
 
 impl ExecutionRecord {
@@ -117,7 +155,7 @@ impl ExecutionRecord {
             machine: self.state_machine_arn.clone(),
             version: self.version_arn.clone(),
             alias: self.alias_arn.clone(),
-            status: self.status.clone(),
+            status: self.status,
             start_ms: self.start_ms,
             body: serde_json::to_string(self).unwrap_or_default(),
         }
@@ -139,6 +177,22 @@ pub fn definition_hash(text: &str) -> String {
 const NOT_STARTED: &str = "\"start\"";
 
 type Job = Box<dyn FnOnce() -> LocalFuture<'static, ()> + Send>;
+
+/// An execution registered as running, not yet handed to an executor.
+struct Launch {
+    run: Pending,
+    done: watch::Sender<Option<ExecutionRecord>>,
+}
+
+/// What an execution needs to run.
+struct Pending {
+    record: ExecutionRecord,
+    machine: Arc<StateMachine>,
+    resume: Option<Checkpoint>,
+    /// Events past this id are dropped before the run goes on (a resume after a crash).
+    truncate_after: Option<u64>,
+    stop: oneshot::Receiver<Stop>,
+}
 
 /// A running execution, as others can reach it.
 struct Running {
@@ -300,10 +354,41 @@ impl Engine {
         Ok(self.spawn(record, machine, None))
     }
 
-    /// Resume every execution the store has a checkpoint for; returns how many.
+    /// Start an execution for a parent's Task attempt ([`started_by`]): as [`Engine::start`],
+    /// except that when the ARN is taken by the execution this same attempt started before
+    /// a restart, that execution is returned (`Ok(None)`) rather than an error.
+    pub async fn start_child(
+        &self,
+        mut record: ExecutionRecord,
+        machine: Arc<StateMachine>,
+        started_by: String,
+    ) -> Result<Option<ExecutionRecord>, EngineError> {
+        record.started_by = Some(started_by);
+        let arn = record.execution_arn.clone();
+        let wanted = record.started_by.clone();
+        match self.start(record, machine).await {
+            Ok(_) => Ok(None),
+            Err(EngineError::Store(StoreError::ExecutionExists(taken))) => {
+                let existing = self
+                    .inner
+                    .store
+                    .execution(&arn)?
+                    .and_then(|row| ExecutionRecord::from_row(&row));
+                match existing {
+                    Some(existing) if existing.started_by == wanted => Ok(Some(existing)),
+                    _ => Err(EngineError::Store(StoreError::ExecutionExists(taken))),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Resume every execution the store has a checkpoint for; returns how many. All of
+    /// them are registered as running before any runs, so a resumed parent that waits for
+    /// its resumed child finds it running.
     pub fn resume_all(&self) -> Result<usize, EngineError> {
         let checkpoints = self.inner.store.checkpoints()?;
-        let mut resumed = 0;
+        let mut found = Vec::new();
         for (arn, body) in checkpoints {
             let Some(record) = self
                 .inner
@@ -321,16 +406,20 @@ impl Engine {
                         .map_err(|e| store::StoreError::Corrupt(format!("checkpoint of {arn}: {e}")))?,
                 ),
             };
-            if let Some(checkpoint) = &checkpoint {
-                // Queued before the run's own commits, so it lands first; the events it
-                // drops are recorded again by the resumed run (`Observer::publish`).
-                drop(self.inner.store.commit(vec![Write::TruncateEvents {
-                    execution: arn.clone(),
-                    after: checkpoint.events,
-                }]));
-            }
-            self.spawn(record, machine, checkpoint);
-            resumed += 1;
+            // The events past the checkpoint are recorded again by the resumed run
+            // (`Observer::publish`); they are dropped before it goes on.
+            let truncate_after = checkpoint.as_ref().map(|c| c.events);
+            found.push((record, machine, checkpoint, truncate_after));
+        }
+        let launches: Vec<Launch> = found
+            .into_iter()
+            .map(|(record, machine, checkpoint, truncate_after)| {
+                self.register(record, machine, checkpoint, truncate_after)
+            })
+            .collect();
+        let resumed = launches.len();
+        for launch in launches {
+            self.dispatch(launch);
         }
         Ok(resumed)
     }
@@ -367,7 +456,7 @@ impl Engine {
         record.redrive_count += 1;
         point.redrive_count = Some(record.redrive_count);
         record.redrive_ms = Some(now);
-        record.status = "RUNNING".into();
+        record.status = ExecutionStatus::Running;
         record.stop_ms = None;
         record.error = None;
         record.cause = None;
@@ -432,36 +521,66 @@ impl Engine {
         machine: Arc<StateMachine>,
         resume: Option<Checkpoint>,
     ) -> watch::Receiver<Option<ExecutionRecord>> {
-        let (stop_sender, stop_receiver) = oneshot::channel();
-        let (done_sender, done) = watch::channel(None);
+        let launch = self.register(record, machine, resume, None);
+        let done = launch.done.subscribe();
+        self.dispatch(launch);
+        done
+    }
+
+    /// Make an execution known as running here (so [`Engine::wait`] and [`Engine::stop`]
+    /// find it) before it runs.
+    fn register(
+        &self,
+        record: ExecutionRecord,
+        machine: Arc<StateMachine>,
+        resume: Option<Checkpoint>,
+        truncate_after: Option<u64>,
+    ) -> Launch {
+        let (stop_sender, stop) = oneshot::channel();
+        let (done, done_receiver) = watch::channel(None);
         self.running().insert(
             record.execution_arn.clone(),
             Running {
                 stop: Some(stop_sender),
-                done: done.clone(),
+                done: done_receiver,
             },
         );
+        Launch {
+            run: Pending {
+                record,
+                machine,
+                resume,
+                truncate_after,
+                stop,
+            },
+            done,
+        }
+    }
+
+    /// Run a registered execution on the next executor thread.
+    fn dispatch(&self, launch: Launch) {
         let engine = self.clone();
         let job: Job = Box::new(move || {
             Box::pin(async move {
-                let arn = record.execution_arn.clone();
-                let ended = engine.execute(record, &machine, resume, stop_receiver).await;
+                let Launch { run, done } = launch;
+                let arn = run.record.execution_arn.clone();
+                let ended = engine.execute(run).await;
                 engine.running().remove(&arn);
-                let _ = done_sender.send(Some(ended));
+                let _ = done.send(Some(ended));
             })
         });
         let n = self.inner.next_executor.fetch_add(1, Ordering::Relaxed) % self.inner.executors.len();
         let _ = self.inner.executors[n].send(job);
-        done
     }
 
-    async fn execute(
-        &self,
-        mut record: ExecutionRecord,
-        machine: &StateMachine,
-        resume: Option<Checkpoint>,
-        stop: oneshot::Receiver<Stop>,
-    ) -> ExecutionRecord {
+    async fn execute(&self, run: Pending) -> ExecutionRecord {
+        let Pending {
+            mut record,
+            machine,
+            resume,
+            truncate_after,
+            stop,
+        } = run;
         let (prefix, _) = record
             .state_machine_arn
             .split_once(":stateMachine:")
@@ -488,10 +607,15 @@ impl Engine {
             max_payload_bytes: self.inner.config.max_payload_bytes,
             variable_limits: self.inner.config.variable_limits,
         };
-        let observer = StoreObserver {
-            store: self.inner.store.clone(),
-            execution: record.execution_arn.clone(),
-        };
+        let observer = StoreObserver::new(self.inner.store.clone(), record.execution_arn.clone());
+        if let Some(after) = truncate_after {
+            observer
+                .commit(vec![Write::TruncateEvents {
+                    execution: record.execution_arn.clone(),
+                    after,
+                }])
+                .await;
+        }
         let mocks = record
             .test_case
             .as_ref()
@@ -509,8 +633,8 @@ impl Engine {
             })),
         };
         let integration = self.inner.integration.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let outcome = execution::run_with(machine, &spec, integration.as_ref(), &SystemClock, &options, hooks).await;
-        record.status = outcome.status.as_str().to_owned();
+        let outcome = execution::run_with(&machine, &spec, integration.as_ref(), &SystemClock, &options, hooks).await;
+        record.status = outcome.status.into();
         record.stop_ms = Some(SystemClock.now_ms());
         record.output = outcome.output.as_ref().map(Value::to_string);
         record.error = outcome.error.clone();
@@ -528,8 +652,8 @@ impl Engine {
                     checkpoint: None,
                 },
             ];
-            // A failed commit leaves the checkpoint: the execution runs again after a restart.
-            let _ = self.inner.store.commit(writes).await;
+            // Waiters hear of the end only once it is durable.
+            observer.commit(writes).await;
         }
         record
     }
@@ -543,10 +667,97 @@ pub fn event_rows(events: &[Event]) -> Vec<(u64, String)> {
         .collect()
 }
 
-/// Commits each step of a Standard execution.
+/// The first pause after a failed commit; it doubles up to [`MAX_RETRY_PAUSE`].
+const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(10);
+const MAX_RETRY_PAUSE: Duration = Duration::from_secs(5);
+
+/// Commits each step of a Standard execution, and its end, in order, each durable before
+/// the run goes on.
+///
+/// A failed commit is logged and tried again after a pause that grows to
+/// [`MAX_RETRY_PAUSE`], for as long as it takes: the run waits at the step meanwhile, so
+/// nothing happens that a restart would not find. A batch leaves `pending` only once
+/// committed (the store gets a share of it, not a copy), so when the run is dropped while
+/// a commit is retried (StopExecution), the final commit carries it first and the history
+/// keeps no gap. Map iterations may publish at once; their commits take turns, and a turn
+/// that finds its batch already committed by an earlier one is done.
 struct StoreObserver {
     store: Arc<dyn Store>,
     execution: String,
+    pending: RefCell<VecDeque<Arc<[Write]>>>,
+    /// How many batches have been handed in, and how many of them are durable.
+    asked: Cell<u64>,
+    durable: Cell<u64>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl StoreObserver {
+    fn new(store: Arc<dyn Store>, execution: String) -> StoreObserver {
+        StoreObserver {
+            store,
+            execution,
+            pending: RefCell::default(),
+            asked: Cell::new(0),
+            durable: Cell::new(0),
+            turn: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Commit `writes` after every earlier batch; resolves once they are durable.
+    async fn commit(&self, writes: Vec<Write>) {
+        self.pending.borrow_mut().push_back(writes.into());
+        let mine = self.asked.get() + 1;
+        self.asked.set(mine);
+        let _turn = self.turn.lock().await;
+        if self.durable.get() >= mine {
+            return;
+        }
+        // Every batch handed in so far, this one and any an earlier turn left.
+        loop {
+            let Some(batch) = self.pending.borrow().front().cloned() else {
+                break;
+            };
+            self.commit_durably(batch).await;
+            self.pending.borrow_mut().pop_front();
+        }
+        self.durable.set(self.asked.get());
+    }
+
+    /// Commit one batch, trying again until it is durable.
+    async fn commit_durably(&self, batch: Arc<[Write]>) {
+        let mut pause = FIRST_RETRY_PAUSE;
+        let mut failures = 0u32;
+        loop {
+            match self.store.commit_shared(batch.clone()).await {
+                Ok(()) => break,
+                Err(StoreError::Closed) => {
+                    // The server is going down: the last durable step is where a restart
+                    // resumes; this run goes no further.
+                    eprintln!(
+                        "switchyard: the store has shut down; execution {} stops at its last durable step",
+                        self.execution
+                    );
+                    std::future::pending::<()>().await;
+                }
+                Err(error) => {
+                    failures += 1;
+                    eprintln!(
+                        "switchyard: cannot commit a step of execution {} (attempt {failures}): {error}; trying again in {} ms",
+                        self.execution,
+                        pause.as_millis()
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(MAX_RETRY_PAUSE);
+                }
+            }
+        }
+        if failures > 0 {
+            eprintln!(
+                "switchyard: committed the step of execution {} after {failures} failed attempts",
+                self.execution
+            );
+        }
+    }
 }
 
 impl Observer for StoreObserver {
@@ -562,20 +773,19 @@ impl Observer for StoreObserver {
                     checkpoint: serde_json::to_string(&checkpoint).ok(),
                 },
             ];
-            // If the store fails, the run goes on in memory; the last committed step is
-            // where it resumes after a restart.
-            let _ = self.store.commit(writes).await;
+            self.commit(writes).await;
         })
     }
 
     fn publish(&self, events: Vec<Event>) -> LocalFuture<'_, ()> {
         Box::pin(async move {
-            let writes = vec![Write::AppendEvents {
+            // Only visibility is at stake, but a later step's events must not land before
+            // these: the history would have a gap.
+            self.commit(vec![Write::AppendEvents {
                 execution: self.execution.clone(),
                 events: event_rows(&events),
-            }];
-            // Only visibility is at stake: the step before still says where to resume.
-            let _ = self.store.commit(writes).await;
+            }])
+            .await;
         })
     }
 }

@@ -35,6 +35,12 @@ pub struct TaskRequest {
     /// on (EventBridge adds both to each event's `Resources`).
     pub execution_arn: String,
     pub state_machine_arn: String,
+    /// Which attempt this is: the id of the state's entered event and its retry count. A
+    /// restarted execution that runs the attempt again gives the same pair, so an
+    /// integration that starts something (a nested execution) can find what the
+    /// interrupted attempt started instead of starting it twice.
+    pub entered_event: u64,
+    pub retry_count: u64,
 }
 
 /// A boxed future, so the trait stays object-safe without an extra crate.

@@ -16,7 +16,9 @@ use std::thread;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
-use crate::{Commit, ExecutionQuery, ExecutionRow, Kind, Resource, Result, Store, StoreError, Write};
+use crate::{
+    Commit, ExecutionQuery, ExecutionRow, ExecutionStatus, Kind, Listing, Resource, Result, Store, StoreError, Write,
+};
 
 /// The schema, version [`SCHEMA_VERSION`].
 ///
@@ -117,7 +119,7 @@ fn prepare_schema(connection: &mut Connection) -> Result<()> {
 /// How many queued batches one transaction may take: bounds the latency of the first.
 const MAX_GROUP: usize = 512;
 
-type Batch = (Vec<Write>, oneshot::Sender<Result<()>>);
+type Batch = (Arc<[Write]>, oneshot::Sender<Result<()>>);
 
 /// The SQLite [`Store`].
 pub struct Sqlite {
@@ -211,8 +213,8 @@ struct ResourceCache {
 const RESOURCE_CACHE_LIMIT: usize = 10_000;
 
 impl ResourceCache {
-    fn forget<'w>(&mut self, batches: impl Iterator<Item = &'w Vec<Write>>) {
-        for write in batches.flatten() {
+    fn forget<'w>(&mut self, batches: impl Iterator<Item = &'w Arc<[Write]>>) {
+        for write in batches.flat_map(|b| b.iter()) {
             let arn = match write {
                 Write::PutResource(r) => &r.arn,
                 Write::DeleteResource(arn) => arn,
@@ -254,11 +256,11 @@ fn write_loop(connection: &Mutex<Connection>, receiver: &mpsc::Receiver<Batch>, 
 }
 
 /// Apply batches in one transaction.
-fn lock_and_apply<'w>(connection: &Mutex<Connection>, batches: impl Iterator<Item = &'w Vec<Write>>) -> Result<()> {
+fn lock_and_apply<'w>(connection: &Mutex<Connection>, batches: impl Iterator<Item = &'w Arc<[Write]>>) -> Result<()> {
     let mut connection = connection.lock().map_err(|_| StoreError::Closed)?;
     let tx = connection.transaction()?;
     for writes in batches {
-        for write in writes {
+        for write in writes.iter() {
             apply(&tx, write)?;
         }
     }
@@ -275,7 +277,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> Result<()> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
-                    e.arn, e.machine, e.version, e.alias, e.status, e.start_ms, e.body
+                    e.arn,
+                    e.machine,
+                    e.version,
+                    e.alias,
+                    e.status.as_str(),
+                    e.start_ms,
+                    e.body
                 ]);
             match inserted {
                 Err(error) if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
@@ -316,7 +324,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> Result<()> {
                  ON CONFLICT (arn) DO UPDATE SET status = excluded.status, body = excluded.body",
             )?
             .execute(params![
-                e.arn, e.machine, e.version, e.alias, e.status, e.start_ms, e.body
+                e.arn,
+                e.machine,
+                e.version,
+                e.alias,
+                e.status.as_str(),
+                e.start_ms,
+                e.body
             ])?;
         }
         Write::AppendEvents { execution, events } => {
@@ -361,9 +375,11 @@ fn apply(tx: &rusqlite::Transaction<'_>, write: &Write) -> Result<()> {
 
 /// The sequence number of a stored execution; events and checkpoints of an execution that
 /// was never stored are refused (the commit fails) rather than orphaned.
-fn sequence_number(tx: &rusqlite::Transaction<'_>, execution: &str) -> rusqlite::Result<i64> {
+fn sequence_number(tx: &rusqlite::Transaction<'_>, execution: &str) -> Result<i64> {
     tx.prepare_cached("SELECT seq FROM executions WHERE arn = ?1")?
         .query_row([execution], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NoSuchExecution(execution.to_owned()))
 }
 
 fn kind_from(text: &str) -> rusqlite::Result<Kind> {
@@ -390,7 +406,10 @@ fn execution_from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExecutionRow> {
         machine: row.get(1)?,
         version: row.get(2)?,
         alias: row.get(3)?,
-        status: row.get(4)?,
+        status: row
+            .get::<_, String>(4)?
+            .parse::<ExecutionStatus>()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e)))?,
         start_ms: row.get(5)?,
         body: row.get(6)?,
     })
@@ -400,6 +419,10 @@ const EXECUTION_COLUMNS: &str = "arn, machine, version, alias, status, start_ms,
 
 impl Store for Sqlite {
     fn commit(&self, writes: Vec<Write>) -> Commit {
+        self.commit_shared(writes.into())
+    }
+
+    fn commit_shared(&self, writes: Arc<[Write]>) -> Commit {
         let (done, receiver) = oneshot::channel();
         let sent = match self.writer.lock() {
             Ok(writer) => writer.as_ref().is_some_and(|w| w.send((writes, done)).is_ok()),
@@ -475,12 +498,10 @@ impl Store for Sqlite {
     }
 
     fn executions(&self, query: &ExecutionQuery) -> Result<Vec<ExecutionRow>> {
-        // The ARN says which column to filter on: `stateMachine:name`, `:name:3` (a
-        // version) or `:name:alias`.
-        let column = match query.machine.split(':').nth(7) {
-            None => "machine",
-            Some(q) if q.chars().all(|c| c.is_ascii_digit()) => "version",
-            Some(_) => "alias",
+        let column = match query.listing() {
+            Listing::Machine => "machine",
+            Listing::Version => "version",
+            Listing::Alias => "alias",
         };
         let (after_ms, after_arn) = query.after.clone().unwrap_or((i64::MAX, String::new()));
         let sql = format!(
@@ -495,7 +516,7 @@ impl Store for Sqlite {
                 .query_map(
                     params![
                         query.machine,
-                        query.status,
+                        query.status.map(ExecutionStatus::as_str),
                         after_ms,
                         after_arn,
                         first_page,
@@ -561,13 +582,13 @@ mod tests {
             .block_on(f)
     }
 
-    fn execution(arn: &str, start_ms: i64, status: &str) -> ExecutionRow {
+    fn execution(arn: &str, start_ms: i64, status: ExecutionStatus) -> ExecutionRow {
         ExecutionRow {
             arn: arn.into(),
             machine: "arn:aws:states:us-east-1:1:stateMachine:m".into(),
             version: None,
             alias: None,
-            status: status.into(),
+            status,
             start_ms,
             body: "{}".into(),
         }
@@ -598,7 +619,7 @@ mod tests {
         {
             let store = Sqlite::open(&path).unwrap();
             block(store.commit(vec![
-                Write::PutExecution(execution("e1", 1, "RUNNING")),
+                Write::PutExecution(execution("e1", 1, ExecutionStatus::Running)),
                 Write::AppendEvents {
                     execution: "e1".into(),
                     events: vec![(1, "{\"id\":1}".into()), (2, "{\"id\":2}".into())],
@@ -611,7 +632,7 @@ mod tests {
             .unwrap();
         }
         let store = Sqlite::open(&path).unwrap();
-        assert_eq!(store.execution("e1").unwrap().unwrap().status, "RUNNING");
+        assert_eq!(store.execution("e1").unwrap().unwrap().status, ExecutionStatus::Running);
         assert_eq!(store.events("e1", None, false, 10).unwrap().len(), 2);
         assert_eq!(store.events("e1", Some(1), false, 10).unwrap()[0].0, 2);
         assert_eq!(store.events("e1", None, true, 1).unwrap()[0].0, 2);
@@ -669,69 +690,25 @@ mod tests {
         assert_eq!(store.executions(&query).unwrap().len(), 2);
     }
 
-    /// A taken ARN fails only its own commit, even when it shares a group commit with others.
+    /// The behaviour every store shares, on a file and on a private in-memory database.
     #[test]
-    fn creating_a_stored_execution_again_fails_alone() {
-        let store = Sqlite::in_memory().unwrap();
-        block(store.commit(vec![Write::CreateExecution(execution("e1", 1, "RUNNING"))])).unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let (again, other) = runtime.block_on(async {
-            let again = store.commit(vec![Write::CreateExecution(execution("e1", 2, "RUNNING"))]);
-            let other = store.commit(vec![Write::CreateExecution(execution("e2", 3, "RUNNING"))]);
-            (again.await, other.await)
+    fn passes_the_store_suite_on_a_file() {
+        let dir = std::env::temp_dir().join(format!("switchyard-store-suite-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let n = std::sync::atomic::AtomicUsize::new(0);
+        crate::testsuite::run(|| {
+            let path = dir.join(format!(
+                "suite-{}.db",
+                n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            let _ = std::fs::remove_file(&path);
+            Sqlite::open(&path).unwrap()
         });
-        assert!(matches!(again, Err(StoreError::ExecutionExists(arn)) if arn == "e1"));
-        other.unwrap();
-        assert_eq!(store.execution("e1").unwrap().unwrap().start_ms, 1);
-        assert!(store.execution("e2").unwrap().is_some());
-    }
-
-    /// Cached resource reads see every committed change.
-    #[test]
-    fn resource_reads_follow_commits() {
-        let store = Sqlite::in_memory().unwrap();
-        let machine = |body: &str| Resource {
-            arn: "m".into(),
-            kind: Kind::StateMachine,
-            parent: None,
-            body: body.into(),
-        };
-        assert!(store.resource("m").unwrap().is_none());
-        block(store.commit(vec![Write::PutResource(machine("v1"))])).unwrap();
-        assert_eq!(store.resource("m").unwrap().unwrap().body, "v1");
-        assert_eq!(store.resource("m").unwrap().unwrap().body, "v1");
-        block(store.commit(vec![Write::PutResource(machine("v2"))])).unwrap();
-        assert_eq!(store.resource("m").unwrap().unwrap().body, "v2");
-        block(store.commit(vec![Write::DeleteResource("m".into())])).unwrap();
-        assert!(store.resource("m").unwrap().is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
-    fn events_of_an_execution_never_stored_are_refused() {
-        let store = Sqlite::in_memory().unwrap();
-        let orphan = Write::AppendEvents {
-            execution: "nobody".into(),
-            events: vec![(1, "x".into())],
-        };
-        assert!(block(store.commit(vec![orphan])).is_err());
-    }
-
-    #[test]
-    fn lists_executions_newest_first_in_pages() {
-        let store = Sqlite::in_memory().unwrap();
-        let rows = (0..5).map(|i| Write::PutExecution(execution(&format!("e{i}"), i, "SUCCEEDED")));
-        block(store.commit(rows.collect())).unwrap();
-        let mut query = ExecutionQuery {
-            machine: "arn:aws:states:us-east-1:1:stateMachine:m".into(),
-            limit: 2,
-            ..Default::default()
-        };
-        let first = store.executions(&query).unwrap();
-        assert_eq!(first.iter().map(|e| e.arn.as_str()).collect::<Vec<_>>(), ["e4", "e3"]);
-        query.after = Some((3, "e3".into()));
-        let second = store.executions(&query).unwrap();
-        assert_eq!(second.iter().map(|e| e.arn.as_str()).collect::<Vec<_>>(), ["e2", "e1"]);
-        query.status = Some("RUNNING".into());
-        assert!(store.executions(&query).unwrap().is_empty());
+    fn passes_the_store_suite_in_memory() {
+        crate::testsuite::run(|| Sqlite::in_memory().unwrap());
     }
 }

@@ -36,6 +36,9 @@ pub(crate) struct BenchArgs {
     /// Stored executions for the restart measurement (0 to skip it).
     #[arg(long, default_value_t = 100_000)]
     stored: usize,
+    /// Run the server with `--in-memory` (no restart measurement).
+    #[arg(long)]
+    in_memory: bool,
 }
 
 /// Five states: what a small real workflow does between its tasks.
@@ -81,11 +84,15 @@ fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn start_server(data_dir: &Path, port: u16) -> Result<Child> {
+fn start_server(data_dir: Option<&Path>, port: u16) -> Result<Child> {
     let exe = std::env::current_exe()?;
-    Command::new(exe)
-        .args(["serve", "--port", &port.to_string(), "--data-dir"])
-        .arg(data_dir)
+    let mut command = Command::new(exe);
+    command.args(["serve", "--port", &port.to_string()]);
+    match data_dir {
+        Some(dir) => command.arg("--data-dir").arg(dir),
+        None => command.arg("--in-memory"),
+    };
+    command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -279,7 +286,7 @@ fn store_executions(data_dir: &Path, count: usize) -> Result<()> {
                     state_machine_arn: machine.into(),
                     state_machine_name: "bench-stored".into(),
                     name: i.to_string(),
-                    status: "SUCCEEDED".into(),
+                    status: store::ExecutionStatus::Succeeded,
                     start_ms: *i as i64,
                     stop_ms: Some(*i as i64 + 1),
                     input: "{}".into(),
@@ -296,6 +303,7 @@ fn store_executions(data_dir: &Path, count: usize) -> Result<()> {
                     trace_header: None,
                     redrive_point: None,
                     test_case: None,
+                    started_by: None,
                 };
                 store::Write::PutExecution(record.row())
             })
@@ -316,7 +324,7 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
     let port = free_port()?;
     let address: SocketAddr = ([127, 0, 0, 1], port).into();
     let spawned = Instant::now();
-    let mut server = start_server(&data_dir, port)?;
+    let mut server = start_server((!args.in_memory).then_some(data_dir.as_path()), port)?;
     let result = runtime.block_on(async {
         until_answered(address).await?;
         println!(
@@ -329,12 +337,12 @@ pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
     let _ = server.kill();
     let _ = server.wait();
     result?;
-    if args.stored > 0 {
+    if args.stored > 0 && !args.in_memory {
         store_executions(&data_dir, args.stored.saturating_sub(args.executions))?;
         let port = free_port()?;
         let address: SocketAddr = ([127, 0, 0, 1], port).into();
         let spawned = Instant::now();
-        let mut server = start_server(&data_dir, port)?;
+        let mut server = start_server(Some(&data_dir), port)?;
         let answered = runtime.block_on(until_answered(address));
         let elapsed = spawned.elapsed();
         let _ = server.kill();

@@ -15,6 +15,7 @@ mod map_runs;
 mod mocks;
 mod moto;
 mod nested;
+mod nested_crash;
 mod security;
 mod support;
 mod versions;

@@ -142,6 +142,8 @@ pub(in crate::execution) async fn attempt(
                 state_machine_name: run.spec.state_machine_name.clone(),
                 execution_arn: run.spec.execution_arn.clone(),
                 state_machine_arn: run.spec.state_machine_arn.clone(),
+                entered_event: entered_id,
+                retry_count,
             };
             let call = run.integration.invoke(request.clone());
             match pattern {
