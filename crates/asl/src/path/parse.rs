@@ -929,7 +929,9 @@ impl FilterParser<'_> {
         }
         let flags = self.text(close + 1, end);
         self.pos = end;
-        Regex::new(&pattern, &flags).map(Literal::Pattern)
+        Regex::new(&pattern, &flags)
+            .map(Literal::Pattern)
+            .map_err(|e| e.to_string())
     }
 }
 
