@@ -37,7 +37,8 @@
 //! - `last()` and `index(-n)` also work on one-element arrays (Jayway's bounds check is
 //!   off by one); a single stray character after a bracket (`$[0]x`) is read as a
 //!   property where Jayway silently drops it.
-//! - Regular expressions support the common Java syntax only (see `regex.rs`); flags
+//! - Regular expressions support the common Java syntax only (see `regex.rs`), matched
+//!   by the `regex` crate; flags
 //!   are the letters right after the closing `/`.
 //! - `$` inside filters and function arguments denotes the value the path is evaluated
 //!   against (for `$$.` and `$var` paths: the context object or the variable); `@` in a
@@ -50,6 +51,7 @@ mod function;
 mod lenient_json;
 mod parse;
 mod regex;
+mod syntax;
 
 use ast::{Query, Step};
 use eval::{array_position, resolve_index, Scope, Stop};
@@ -57,6 +59,7 @@ use parse::{parse_query, Mode};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
+pub use syntax::{JsonLiteralError, RegexError, SyntaxError};
 
 /// Where a path starts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -75,8 +78,8 @@ pub enum Root {
 #[non_exhaustive]
 pub enum PathError {
     /// The text is not a JSONPath Jayway (with the ASL roots) accepts.
-    #[error("Invalid path '{path}': {message}")]
-    Syntax { path: String, message: String },
+    #[error("Invalid path '{path}': {reason}")]
+    Syntax { path: String, reason: SyntaxError },
     /// A valid path, but not a reference path (a single node named by `.name`, `['name']`
     /// and `[index]` steps).
     #[error("Invalid reference path '{path}': {message}")]
@@ -110,14 +113,14 @@ pub struct Path {
 impl Path {
     /// Parses any path Jayway accepts (starting with `$`, `$$` or `$name`).
     pub fn parse(text: &str) -> Result<Path, PathError> {
-        let syntax = |message: String| PathError::Syntax {
+        let syntax = |reason: SyntaxError| PathError::Syntax {
             path: text.to_string(),
-            message,
+            reason,
         };
         let query = parse_query(text, Mode::TopLevel, 0).map_err(syntax)?;
         let root = match &query.anchor {
             ast::Anchor::Root(root) => root.clone(),
-            ast::Anchor::Current => return Err(syntax("a path must start with '$'".into())),
+            ast::Anchor::Current => return Err(syntax(SyntaxError::MissingRoot)),
         };
         Ok(Path {
             text: text.to_string(),
