@@ -5,6 +5,7 @@
 //! Choice rules, and the decisions of each state type. The crate performs no I/O, reads no
 //! clock and draws no randomness: the engine passes time, ids and random numbers in.
 
+pub mod budget;
 pub mod choice;
 pub mod definition;
 pub mod errors;
