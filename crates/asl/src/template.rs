@@ -69,6 +69,17 @@ fn select_within(scope: &dyn Scope, path: &Path, budget: &Budget) -> Result<Valu
     }
 }
 
+/// The failure of a state whose selection of `path` ran out of budget
+/// (`States.DataLimitExceeded`), if `error` says so. Callers that word a missing path their
+/// own way (`InputPath`, `OutputPath`) use this for the one error that is not a missing path.
+/// `field` names where the path stands, when it stands for a payload field.
+pub fn limit_failure(error: &PathError, path: &Path, field: Option<&str>) -> Option<Failure> {
+    match error {
+        PathError::OverBudget(over) => Some(over_budget(&format!("The JSONPath '{path}'"), field, *over)),
+        _ => None,
+    }
+}
+
 /// The value at a reference path, if there is one.
 pub fn lookup(scope: &dyn Scope, path: &ReferencePath) -> Option<Value> {
     root_value(scope, path.root()).and_then(|root| path.get(&root).cloned())
@@ -130,7 +141,7 @@ impl Template {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Template::Path { field, path } => select_within(scope, path, budget).map_err(|error| match error {
-                PathError::OverBudget(over) => over_budget(&format!("The JSONPath '{path}'"), field, over),
+                PathError::OverBudget(over) => over_budget(&format!("The JSONPath '{path}'"), Some(field), over),
                 _ => Failure::runtime(format!(
                     "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
                     path.as_str(),
@@ -144,13 +155,14 @@ impl Template {
     }
 }
 
-/// `States.DataLimitExceeded` for a field whose evaluation ran out of budget.
-fn over_budget(what: &str, field: &str, over: OverBudget) -> Failure {
+/// `States.DataLimitExceeded` for a field (or a path) whose evaluation ran out of budget.
+fn over_budget(what: &str, field: Option<&str>, over: OverBudget) -> Failure {
+    let place = field
+        .map(|field| format!(" specified for the field '{field}'"))
+        .unwrap_or_default();
     Failure::new(
         names::DATA_LIMIT_EXCEEDED,
-        format!(
-            "{what} specified for the field '{field}' exceeded the evaluation limit ({over}); the limit grows with the payload size limit."
-        ),
+        format!("{what}{place} exceeded the evaluation limit ({over}); the limit grows with the payload size limit."),
     )
 }
 
