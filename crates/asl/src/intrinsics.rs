@@ -10,14 +10,18 @@
 //! what AWS was recorded doing.
 //!
 //! ```
-//! use asl::intrinsics::{Intrinsic, IntrinsicEnv};
+//! use asl::intrinsics::{Intrinsic, IntrinsicEnv, ResolveError};
 //! use serde_json::{json, Value};
 //!
 //! struct Input(Value);
 //! impl IntrinsicEnv for Input {
-//!     fn resolve_path(&mut self, path: &str) -> Result<Value, String> {
-//!         let field = path.strip_prefix("$.").ok_or("unsupported path")?;
-//!         self.0.get(field).cloned().ok_or_else(|| format!("no field {field}"))
+//!     fn resolve_path(&mut self, path: &str) -> Result<Value, ResolveError> {
+//!         let not_found = || ResolveError::NotFound {
+//!             path: path.to_owned(),
+//!             input: self.0.to_string(),
+//!         };
+//!         let field = path.strip_prefix("$.").ok_or_else(not_found)?;
+//!         self.0.get(field).cloned().ok_or_else(not_found)
 //!     }
 //!     fn random_u64(&mut self) -> u64 {
 //!         4
@@ -38,6 +42,9 @@ mod tests;
 use std::fmt;
 
 use serde_json::Value;
+
+use crate::budget::{Budget, OverBudget};
+use crate::path::PathError;
 
 /// A parsed intrinsic function call, e.g. `States.Format('x={}', $.a, States.Array(1))`.
 ///
@@ -72,9 +79,17 @@ impl Intrinsic {
     }
 
     /// Evaluates the call: resolves its path arguments through `env`, evaluates nested calls
-    /// innermost first, and applies the function.
+    /// innermost first, and applies the function. Runs under the [`Budget`] of AWS's
+    /// payload limit.
     pub fn evaluate(&self, env: &mut dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
-        self.call.evaluate(env)
+        self.evaluate_within(env, &Budget::default())
+    }
+
+    /// [`Intrinsic::evaluate`] under `budget`: every argument and every result is charged
+    /// to it as it is built, and [`IntrinsicError::OverBudget`] ends the evaluation once it
+    /// runs out.
+    pub fn evaluate_within(&self, env: &mut dyn IntrinsicEnv, budget: &Budget) -> Result<Value, IntrinsicError> {
+        self.call.evaluate(env, budget)
     }
 
     /// Every path argument of the call and of its nested calls, in the order they appear.
@@ -92,10 +107,25 @@ impl Intrinsic {
 /// itself.
 pub trait IntrinsicEnv {
     /// Resolves a path argument (`$.a`, `$$.Execution.Name`, `$var.x`, `$`) to its value.
-    /// The error is the caller's message (already AWS text), passed through unchanged.
-    fn resolve_path(&mut self, path: &str) -> Result<Value, String>;
+    fn resolve_path(&mut self, path: &str) -> Result<Value, ResolveError>;
     /// Supplies randomness for `States.MathRandom` without a seed, and for `States.UUID`.
     fn random_u64(&mut self) -> u64;
+}
+
+/// Why a path argument could not be resolved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResolveError {
+    /// The path selects nothing; `input` is the state's input as JSON text, which AWS
+    /// quotes in the cause.
+    #[error("The JSONPath '{path}' could not be found in the input '{input}'")]
+    NotFound { path: String, input: String },
+    /// The argument's text is not a path.
+    #[error(transparent)]
+    Invalid(PathError),
+    /// Selecting the path needed more than the evaluation's budget.
+    #[error(transparent)]
+    OverBudget(OverBudget),
 }
 
 /// The 18 intrinsic functions AWS Step Functions offers to JSONPath states.
@@ -269,9 +299,12 @@ pub enum IntrinsicError {
     /// Calls are nested deeper than AWS allows.
     #[error("intrinsic functions can be nested at most {MAX_NESTING} deep")]
     TooDeep,
-    /// A path argument could not be resolved; the caller's message, unchanged.
+    /// A path argument could not be resolved.
     #[error("{0}")]
-    Path(String),
+    Path(ResolveError),
+    /// The arguments or the result needed more memory than the evaluation's budget.
+    #[error("The intrinsic function exceeded the evaluation limit: {0}")]
+    OverBudget(OverBudget),
     /// The function rejected its arguments at run time.
     #[error("Invalid arguments in {function}: {reason}")]
     Failure {
@@ -284,15 +317,19 @@ pub enum IntrinsicError {
 
 impl IntrinsicError {
     /// The AWS error name an execution fails with: `States.Runtime` for a path that cannot be
-    /// resolved, `States.IntrinsicFailure` otherwise.
+    /// resolved, `States.DataLimitExceeded` for an exhausted budget,
+    /// `States.IntrinsicFailure` otherwise.
     ///
     /// Parse errors are meant to be reported when the definition is validated, never at run
     /// time; should a caller parse at run time anyway (a template from a path, a TestState
     /// call), AWS's name for a failing intrinsic is the honest one, so they map there too.
     pub fn error_name(&self) -> &'static str {
         match self {
-            IntrinsicError::Path(_) => "States.Runtime",
-            _ => "States.IntrinsicFailure",
+            IntrinsicError::OverBudget(_) | IntrinsicError::Path(ResolveError::OverBudget(_)) => {
+                crate::errors::names::DATA_LIMIT_EXCEEDED
+            }
+            IntrinsicError::Path(_) => crate::errors::names::RUNTIME,
+            _ => crate::errors::names::INTRINSIC_FAILURE,
         }
     }
 
@@ -454,17 +491,24 @@ impl Template {
 }
 
 impl Call {
-    fn evaluate(&self, env: &mut dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
-        let values = self
-            .args
-            .iter()
-            .map(|arg| arg.evaluate(env))
-            .collect::<Result<Vec<_>, _>>()?;
+    /// Evaluates the arguments, charging each to `budget`, then applies the function and
+    /// charges its result: a function's result is never much larger than its arguments, so
+    /// nothing grows far past the budget before it is charged (`States.StringSplit`, whose
+    /// pieces cost more than their text, charges them as it splits).
+    fn evaluate(&self, env: &mut dyn IntrinsicEnv, budget: &Budget) -> Result<Value, IntrinsicError> {
+        let mut values = Vec::with_capacity(self.args.len());
+        for arg in &self.args {
+            let value = arg.evaluate(env, budget)?;
+            budget.charge_value(&value).map_err(IntrinsicError::OverBudget)?;
+            values.push(value);
+        }
         let literal_template = match self.args.first() {
             Some(Arg::String(template)) => Some(template),
             _ => None,
         };
-        eval::apply(self.function, literal_template, values, env)
+        let result = eval::apply(self.function, literal_template, values, env, budget)?;
+        budget.charge_value(&result).map_err(IntrinsicError::OverBudget)?;
+        Ok(result)
     }
 
     fn collect_paths<'a>(&'a self, paths: &mut Vec<&'a str>) {
@@ -479,12 +523,12 @@ impl Call {
 }
 
 impl Arg {
-    fn evaluate(&self, env: &mut dyn IntrinsicEnv) -> Result<Value, IntrinsicError> {
+    fn evaluate(&self, env: &mut dyn IntrinsicEnv, budget: &Budget) -> Result<Value, IntrinsicError> {
         match self {
             Arg::String(template) => Ok(Value::String(template.text.clone())),
             Arg::Value(value) => Ok(value.clone()),
             Arg::Path(path) => env.resolve_path(path).map_err(IntrinsicError::Path),
-            Arg::Call(call) => call.evaluate(env),
+            Arg::Call(call) => call.evaluate(env, budget),
         }
     }
 }

@@ -14,6 +14,11 @@
 //! - A result must be JSON: a function, or a number JSON cannot hold (NaN, ±Infinity), is an
 //!   error, and integral numbers come out as integers (`1`, not `1.0`).
 //!
+//! Evaluations run under a [`Budget`]: no sequence (a range `[1..n]`, a mapping, a
+//! wildcard) may hold more items than would fit its memory budget (`D2015`, checked by
+//! `jsonata-core` before a range is allocated), and the result is charged to it as it is
+//! converted to JSON.
+//!
 //! Like the rest of the crate, evaluation draws no randomness of its own: the caller's
 //! `random` source seeds every random draw (`$random()`, `$uuid()`, `$shuffle`). Two things
 //! do read the system clock, both inside `jsonata-core`: `$now()`/`$millis()` (and the
@@ -44,6 +49,8 @@ use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptio
 use jsonata_core::parser::ParserError;
 use jsonata_core::value::{JArray, JMap, JValue};
 use serde_json::{Number, Value};
+
+use crate::budget::{Budget, OverBudget};
 
 /// How long one evaluation may run before it fails with `D1012`.
 ///
@@ -169,13 +176,15 @@ impl Expression {
     ///
     /// `Ok(None)` is an undefined result (AWS: "returned nothing (undefined)"). `random`
     /// supplies the randomness of `$random()`, `$uuid()` and `$shuffle`; it is called at most
-    /// once, and only by expressions that mention one of them.
+    /// once, and only by expressions that mention one of them. Runs under the [`Budget`]
+    /// of AWS's payload limit.
     pub fn evaluate(
         &self,
         input: &Value,
         bindings: &[(&str, &Value)],
         random: &mut dyn FnMut() -> u64,
     ) -> Result<Option<Value>, JsonataError> {
+        let budget = Budget::default();
         let seed = functions::RANDOM.iter().any(|name| self.mentions(name)).then(random);
         guarded(|| {
             let bindings = bindings
@@ -184,18 +193,19 @@ impl Expression {
                 .filter(|(name, _)| self.mentions(name))
                 .map(|(name, value)| (name, to_jvalue(value)))
                 .collect();
-            self.run(self.context_value(input), bindings, seed)
+            self.run(self.context_value(input), bindings, seed, &budget)
         })?
     }
 
     /// Evaluates in a running state: `$states` is built from the members of `states` the
     /// expression reads, its input is also the context value `$`, and `variable` looks up
-    /// the workflow variables the expression names (and only those).
+    /// the workflow variables the expression names (and only those). Runs under `budget`.
     pub fn evaluate_in_state(
         &self,
         states: &States<'_>,
         variable: &dyn Fn(&str) -> Option<Value>,
         random: &mut dyn FnMut() -> u64,
+        budget: &Budget,
     ) -> Result<Option<Value>, JsonataError> {
         let seed = functions::RANDOM.iter().any(|name| self.mentions(name)).then(random);
         guarded(|| {
@@ -232,7 +242,7 @@ impl Expression {
                 bindings.push(("states", JValue::Object(Rc::new(members))));
             }
             let context_value = if self.reads_input { input } else { JValue::Undefined };
-            self.run(context_value, bindings, seed)
+            self.run(context_value, bindings, seed, budget)
         })?
     }
 
@@ -252,6 +262,7 @@ impl Expression {
         input: JValue,
         bindings: Vec<(&str, JValue)>,
         seed: Option<u64>,
+        budget: &Budget,
     ) -> Result<Option<Value>, JsonataError> {
         let mut context = Context::new();
         // A variable bound to undefined hides the built-in of the same name, so `$eval(...)`
@@ -262,17 +273,21 @@ impl Expression {
         for (name, value) in bindings {
             context.bind(name.to_owned(), value);
         }
+        let max_items = budget.max_items(std::mem::size_of::<JValue>());
         let options = EvaluatorOptions {
             timeout_ms: self
                 .time_limit
                 .map(|limit| u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)),
+            max_sequence_length: Some(max_items),
             ..EvaluatorOptions::default()
         };
         let mut evaluator = Evaluator::with_options(context, options);
-        functions::register(&mut evaluator, |name| self.mentions(name), seed).map_err(JsonataError::evaluation)?;
+        functions::register(&mut evaluator, |name| self.mentions(name), seed, max_items)
+            .map_err(JsonataError::evaluation)?;
         let result = evaluator
             .evaluate(&self.ast, &input)
             .map_err(JsonataError::evaluation)?;
+        charge(&result, budget)?;
         to_json(&result, 0)
     }
 
@@ -315,6 +330,9 @@ pub enum JsonataError {
     /// the engine.
     #[error("the JSONata engine failed internally")]
     Internal,
+    /// The result needed more memory than the evaluation's budget.
+    #[error("The result exceeds the evaluation limit: {0}")]
+    OverBudget(OverBudget),
 }
 
 impl JsonataError {
@@ -322,7 +340,7 @@ impl JsonataError {
     pub fn code(&self) -> Option<&str> {
         match self {
             JsonataError::Syntax { code, .. } | JsonataError::Evaluation { code, .. } => code.as_deref(),
-            JsonataError::UnsupportedResult(_) | JsonataError::Internal => None,
+            JsonataError::UnsupportedResult(_) | JsonataError::Internal | JsonataError::OverBudget(_) => None,
         }
     }
 
@@ -636,6 +654,30 @@ fn to_json(value: &JValue, depth: usize) -> Result<Option<Value>, JsonataError> 
         }
         JValue::Lambda(_) | JValue::Builtin { .. } | JValue::Regex { .. } => return not_json(NotJson::Function),
     }))
+}
+
+/// Charges to `budget` what converting `result` to JSON would build, before it is built.
+/// Iterative, so any depth is fine; it stops as soon as the budget runs out.
+fn charge(result: &JValue, budget: &Budget) -> Result<(), JsonataError> {
+    let mut pending = vec![result];
+    while let Some(value) = pending.pop() {
+        let own = match value {
+            JValue::String(s) => s.len(),
+            JValue::Array(items) => {
+                pending.extend(items.iter());
+                0
+            }
+            JValue::Object(map) => {
+                pending.extend(map.values());
+                map.keys().map(|key| key.len() + std::mem::size_of::<String>()).sum()
+            }
+            _ => 0,
+        };
+        budget
+            .charge(std::mem::size_of::<Value>() + own)
+            .map_err(JsonataError::OverBudget)?;
+    }
+    Ok(())
 }
 
 /// A JSONata number as JSON: an integer when it is integral and fits 64 bits (AWS prints

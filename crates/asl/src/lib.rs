@@ -7,6 +7,7 @@
 //! (`map_limits`). The engine carries these decisions out. The crate performs no I/O, reads no
 //! clock and draws no randomness: the engine passes time, ids and random numbers in.
 
+pub mod budget;
 pub mod choice;
 pub mod definition;
 pub mod errors;

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::java::{self, JavaRandom};
 use super::{Failure, Function, IntrinsicEnv, IntrinsicError, Template, RANGE_LIMIT};
+use crate::budget::Budget;
 
 /// The longest string `States.Base64Encode`, `States.Base64Decode` and `States.Hash` accept
 /// (AWS Developer Guide: "up to 10,000 characters").
@@ -31,6 +32,7 @@ pub(super) fn apply(
     literal_template: Option<&Template>,
     args: Vec<Value>,
     env: &mut dyn IntrinsicEnv,
+    budget: &Budget,
 ) -> Result<Value, IntrinsicError> {
     let args = Args { function, values: args };
     match function {
@@ -50,7 +52,7 @@ pub(super) fn apply(
         Function::JsonMerge => json_merge(args),
         Function::MathRandom => math_random(&args, env),
         Function::MathAdd => math_add(&args),
-        Function::StringSplit => string_split(&args),
+        Function::StringSplit => string_split(&args, budget),
         Function::Uuid => Ok(uuid(env)),
     }
 }
@@ -333,15 +335,26 @@ fn math_add(args: &Args) -> Result<Value, IntrinsicError> {
 /// `States.StringSplit`: the pieces between any of the delimiter characters, empty pieces
 /// dropped (as `java.util.StringTokenizer` does; recorded: `",,,,"` gives `[]` and
 /// `"This.is+a,test=string"` split on `".+,="` gives five words).
-fn string_split(args: &Args) -> Result<Value, IntrinsicError> {
+///
+/// Each piece is charged to `budget` as it is cut, and the delimiters are looked up in a
+/// sorted list, so neither a string of one-character pieces nor a long list of delimiters
+/// can make the split grow or slow without bound.
+fn string_split(args: &Args, budget: &Budget) -> Result<Value, IntrinsicError> {
     let text = args.string(0)?;
-    let delimiters = args.string(1)?;
-    Ok(Value::Array(
-        text.split(|c| delimiters.contains(c))
-            .filter(|piece| !piece.is_empty())
-            .map(Value::from)
-            .collect(),
-    ))
+    let mut delimiters: Vec<char> = args.string(1)?.chars().collect();
+    delimiters.sort_unstable();
+    delimiters.dedup();
+    let mut pieces = Vec::new();
+    for piece in text.split(|c| delimiters.binary_search(&c).is_ok()) {
+        if piece.is_empty() {
+            continue;
+        }
+        budget
+            .charge(std::mem::size_of::<Value>() + piece.len())
+            .map_err(IntrinsicError::OverBudget)?;
+        pieces.push(Value::from(piece));
+    }
+    Ok(Value::Array(pieces))
 }
 
 /// `States.UUID`: a version 4 UUID built from the engine's randomness.

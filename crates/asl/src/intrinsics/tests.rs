@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use serde_json::{json, Value};
 
-use super::{Failure, Function, Intrinsic, IntrinsicEnv, IntrinsicError};
+use super::{Failure, Function, Intrinsic, IntrinsicEnv, IntrinsicError, ResolveError};
 
 /// Resolves paths from a fixed table and hands out a fixed sequence of random numbers.
 struct FakeEnv {
@@ -24,12 +24,15 @@ impl FakeEnv {
 }
 
 impl IntrinsicEnv for FakeEnv {
-    fn resolve_path(&mut self, path: &str) -> Result<Value, String> {
+    fn resolve_path(&mut self, path: &str) -> Result<Value, ResolveError> {
         self.paths
             .iter()
             .find(|(p, _)| *p == path)
             .map(|(_, v)| v.clone())
-            .ok_or_else(|| format!("no value at '{path}'"))
+            .ok_or_else(|| ResolveError::NotFound {
+                path: path.to_owned(),
+                input: "{}".to_owned(),
+            })
     }
 
     fn random_u64(&mut self) -> u64 {
@@ -913,7 +916,13 @@ fn uuid_is_version_4() {
 #[test]
 fn path_errors_pass_through_as_runtime_errors() {
     let err = eval_with("States.Array($.missing)", &mut FakeEnv::new(vec![]));
-    assert_eq!(err, Err(IntrinsicError::Path("no value at '$.missing'".to_owned())));
+    assert_eq!(
+        err,
+        Err(IntrinsicError::Path(ResolveError::NotFound {
+            path: "$.missing".to_owned(),
+            input: "{}".to_owned()
+        }))
+    );
     assert_eq!(err.as_ref().map_err(IntrinsicError::error_name), Err("States.Runtime"));
     let failure = eval_x("States.ArrayLength($.x)", json!(1));
     assert_eq!(
@@ -1277,4 +1286,54 @@ fn generated_text_never_panics() {
         }
     }
     assert!(evaluated > 300, "only {evaluated} generated calls evaluated");
+}
+
+/// Every argument and result is charged to the evaluation's budget as it is built:
+/// `States.DataLimitExceeded` instead of growing.
+#[test]
+fn evaluation_runs_out_of_budget_instead_of_growing() {
+    use crate::budget::{Budget, OverBudget};
+    let big = json!("x".repeat(10_000));
+    let many = format!("States.Array({})", vec!["$.x"; 200].join(", "));
+    let format = format!("States.Format('{}', {})", "{}".repeat(200), vec!["$.x"; 200].join(", "));
+    let table = [
+        many.as_str(),
+        format.as_str(),
+        "States.StringSplit(States.Format('{}{}{}{}', $.x, $.x, $.x, $.x), 'y')",
+        "States.StringSplit(States.Format('{}{}{}{}', $.x, $.x, $.x, $.x), 'x')",
+        "States.ArrayPartition(States.Array($.x, $.x, $.x, $.x, $.x, $.x, $.x, $.x, $.x, $.x), 1)",
+    ];
+    for text in table {
+        let call = Intrinsic::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let budget = Budget::new(100_000, usize::MAX);
+        let result = call.evaluate_within(&mut FakeEnv::new(vec![("$.x", big.clone())]), &budget);
+        assert_eq!(
+            result.as_ref().map_err(IntrinsicError::error_name),
+            Err("States.DataLimitExceeded"),
+            "{text}"
+        );
+        assert!(
+            matches!(
+                result,
+                Err(IntrinsicError::OverBudget(OverBudget::Memory { limit: 100_000 }))
+            ),
+            "{text}"
+        );
+    }
+    // Within the budget, the same calls work.
+    let call = Intrinsic::parse("States.StringSplit(States.Format('{}{}', $.x, $.x), 'y')").unwrap();
+    let budget = Budget::new(200_000, usize::MAX);
+    let result = call.evaluate_within(&mut FakeEnv::new(vec![("$.x", big.clone())]), &budget);
+    assert_eq!(result.map(|v| v.to_string().len()), Ok(20_004));
+}
+
+/// A long list of delimiters costs a lookup per character, not a scan of the list.
+#[test]
+fn string_split_with_many_delimiters_stays_fast() {
+    let text: String = ('a'..='z').cycle().take(100_000).collect();
+    let delimiters: String = ('\u{100}'..'\u{3000}').collect();
+    let started = std::time::Instant::now();
+    let result = eval_xy("States.StringSplit($.x, $.y)", json!(text), json!(delimiters + "m"));
+    assert_eq!(result.map(|v| v.as_array().map(Vec::len)), Ok(Some(3847)));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

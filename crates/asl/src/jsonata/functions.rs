@@ -23,22 +23,21 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 /// caller's random source.
 pub(super) const RANDOM: [&str; 3] = ["random", "uuid", "shuffle"];
 
-/// The most items `$range` produces: the limit JSONata puts on its own range operator
-/// (`[1..10000000]`), which keeps a typo from allocating without bound.
-const RANGE_LIMIT: f64 = 10_000_000.0;
-
 /// Registers the functions `mentioned` names on `evaluator`. `seed`, drawn from the caller's
 /// random source, is present exactly when a function of [`RANDOM`] is mentioned.
+/// `max_items` bounds what `$range` produces, as the evaluation's budget bounds JSONata's
+/// own range operator (`[1..n]`).
 pub(super) fn register(
     evaluator: &mut Evaluator,
     mentioned: impl Fn(&str) -> bool,
     seed: Option<u64>,
+    max_items: usize,
 ) -> Result<(), EvaluatorError> {
     if mentioned("partition") {
         evaluator.register_fn("partition", partition)?;
     }
     if mentioned("range") {
-        evaluator.register_fn("range", range)?;
+        evaluator.register_fn("range", move |args: &[JValue]| range(args, max_items))?;
     }
     if mentioned("hash") {
         evaluator.register_fn("hash", hash)?;
@@ -87,7 +86,7 @@ fn partition(args: &[JValue]) -> Result<JValue, EvaluatorError> {
 /// `$range(start, end, step)`: the numbers from `start` towards `end`, `step` apart, `end`
 /// included when a step lands on it (`$range(0, 10, 2)` is `[0,2,4,6,8,10]`); a negative step
 /// counts down. Empty when `step` points away from `end`.
-fn range(args: &[JValue]) -> Result<JValue, EvaluatorError> {
+fn range(args: &[JValue], max_items: usize) -> Result<JValue, EvaluatorError> {
     let mut bounds = [0.0; 3];
     for (index, bound) in bounds.iter_mut().enumerate() {
         match args.get(index) {
@@ -107,8 +106,11 @@ fn range(args: &[JValue]) -> Result<JValue, EvaluatorError> {
     if span < 0.0 {
         return Ok(JValue::array(Vec::new()));
     }
-    if span >= RANGE_LIMIT {
-        return Err(failure(format!("$range would produce more than {RANGE_LIMIT} numbers")));
+    // The most items `$range` produces: the smaller of the budget's and the limit JSONata
+    // puts on its own range operator (`[1..10000000]`).
+    let limit = max_items.min(10_000_000);
+    if span >= limit as f64 {
+        return Err(failure(format!("$range would produce more than {limit} numbers")));
     }
     // Each item computed from `start` rather than by adding `step` repeatedly, so that
     // rounding errors do not accumulate.

@@ -433,7 +433,7 @@ fn in_state(text: &str, input: &Value, context: Option<&Value>, result: Option<&
     let variable = |name: &str| (name == "total").then(|| total.clone());
     Expression::parse(text)
         .unwrap()
-        .evaluate_in_state(&states, &variable, &mut || 0)
+        .evaluate_in_state(&states, &variable, &mut || 0, &crate::budget::Budget::default())
         .unwrap()
 }
 
@@ -491,4 +491,45 @@ fn whether_the_input_is_read_is_judged_conservatively() {
     assert!(reads("$string()"));
     assert!(reads("$x.($$.a)"));
     assert!(reads("$x ? b : 1"));
+}
+
+/// Issue 12: `$sum([1..10000000])` peaked at 820 MB. A sequence longer than the budget
+/// holds is refused before it is allocated (D2015), as is a `$range` that long.
+#[test]
+fn sequences_beyond_the_budget_are_refused() {
+    for text in [
+        "$sum([1..10000000])",
+        "[1..1000000] ~> $count()",
+        "$count($range(0, 5000000, 1))",
+        "[1..1000].([1..1000])",
+    ] {
+        let failed = error(text);
+        assert!(matches!(failed, JsonataError::Evaluation { .. }), "{text}: {failed:?}");
+    }
+    assert_eq!(value("$sum([1..100000])"), json!(5_000_050_000u64));
+    assert_eq!(value("$count($range(0, 99999, 1))"), json!(100_000));
+}
+
+/// A result is charged to the budget before it is converted to JSON.
+#[test]
+fn results_beyond_the_budget_are_refused() {
+    use crate::budget::Budget;
+    let expression = Expression::parse("[1..1000].{'n': $}").unwrap();
+    let input = json!({});
+    let states = States {
+        input: &input,
+        context: &|| panic!("not read"),
+        result: None,
+        error_output: None,
+    };
+    // Room for the sequence of 1,000 items, not for 1,000 objects as JSON.
+    let small = Budget::new(100_000, usize::MAX);
+    let refused = expression.evaluate_in_state(&states, &|_| None, &mut || 0, &small);
+    assert!(matches!(refused, Err(JsonataError::OverBudget(_))), "{refused:?}");
+    let enough = Budget::new(1 << 20, usize::MAX);
+    let converted = expression.evaluate_in_state(&states, &|_| None, &mut || 0, &enough);
+    assert_eq!(
+        converted.map(|v| v.and_then(|v| v.as_array().map(Vec::len))),
+        Ok(Some(1000))
+    );
 }

@@ -12,6 +12,7 @@ use super::decimal::{java_number_to_string, Decimal};
 use super::function;
 use super::regex::Regex;
 use super::PathError;
+use crate::budget::{Budget, OverBudget};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -23,6 +24,32 @@ pub(super) struct Scope<'a> {
     pub(super) root: &'a Value,
     /// What `@` denotes: the item a filter is testing (the root outside filters).
     pub(super) current: &'a Value,
+    /// What the whole evaluation may still use; filters and function arguments share it.
+    pub(super) budget: &'a Budget,
+}
+
+impl<'a> Scope<'a> {
+    /// The same scope with `@` (and, where a function argument starts over, `$`) moved.
+    pub(super) fn at(self, root: &'a Value, current: &'a Value) -> Scope<'a> {
+        Scope { root, current, ..self }
+    }
+
+    /// Turns a value the path selected into one it owns, counting the copy.
+    pub(super) fn own(self, found: Found<'_>) -> Result<Value, Stop> {
+        match found {
+            Cow::Borrowed(value) => {
+                self.budget.charge_value(value).map_err(Stop::over)?;
+                Ok(value.clone())
+            }
+            Cow::Owned(value) => Ok(value),
+        }
+    }
+
+    /// Counts a value the evaluation built.
+    pub(super) fn built(self, value: Value) -> Result<Value, Stop> {
+        self.budget.charge_value(&value).map_err(Stop::over)?;
+        Ok(value)
+    }
 }
 
 /// Why an evaluation ended early.
@@ -33,8 +60,14 @@ pub(super) enum Stop {
     /// Jayway's `InvalidPathException` raised while comparing (e.g. `in` with a non-list):
     /// the whole filter predicate is false.
     Invalid,
-    /// A function failed; Jayway lets this escape the whole read.
+    /// A function failed, or the budget ran out; Jayway lets this escape the whole read.
     Failed(PathError),
+}
+
+impl Stop {
+    pub(super) fn over(over: OverBudget) -> Stop {
+        Stop::Failed(PathError::OverBudget(over))
+    }
 }
 
 /// One value a path selected: borrowed from the document, or built (merged properties,
@@ -77,9 +110,9 @@ impl Query {
     fn apply_calls<'a>(&'a self, value: Found<'a>, scope: Scope<'a>) -> Result<Value, Stop> {
         let mut current = value;
         for call in &self.calls {
-            current = Cow::Owned(function::invoke(call, &current, scope)?);
+            current = Cow::Owned(scope.built(function::invoke(call, &current, scope)?)?);
         }
-        Ok(current.into_owned())
+        scope.own(current)
     }
 
     /// The value `$` or `@` starts from.
@@ -97,7 +130,10 @@ impl Query {
         match self.evaluate(self.start(scope), scope, false) {
             Ok(mut found) if definite => Ok(found.pop()),
             Ok(found) => Ok(Some(Cow::Owned(Value::Array(
-                found.into_iter().map(Cow::into_owned).collect(),
+                found
+                    .into_iter()
+                    .map(|found| scope.own(found))
+                    .collect::<Result<_, _>>()?,
             )))),
             Err(Stop::Abort) if !definite => Ok(Some(Cow::Owned(Value::Array(Vec::new())))),
             Err(Stop::Abort) => Ok(None),
@@ -120,7 +156,12 @@ where
     /// Applies step `index` (and, through recursion, all after it) to `node`.
     /// `upstream_definite` tells whether every step before `index` was definite.
     fn step(&mut self, index: usize, node: &'a Value, upstream_definite: bool) -> Result<(), Stop> {
+        self.scope.budget.step().map_err(Stop::over)?;
         let Some(step) = self.query.steps.get(index) else {
+            self.scope
+                .budget
+                .charge(std::mem::size_of::<Found<'_>>())
+                .map_err(Stop::over)?;
             self.found.push(Cow::Borrowed(node));
             return Ok(());
         };
@@ -210,6 +251,7 @@ where
             for name in names {
                 match map.get(name) {
                     Some(value) => {
+                        self.scope.budget.charge_value(value).map_err(Stop::over)?;
                         merged.insert(name.clone(), value.clone());
                     }
                     None if self.strict => return Err(Stop::Abort),
@@ -231,6 +273,7 @@ where
 
     /// `..target`: applies the target step to `node` and each descendant, parents first.
     fn scan(&mut self, index: usize, node: &'a Value) -> Result<(), Stop> {
+        self.scope.budget.step().map_err(Stop::over)?;
         let target = index + 1;
         if self.scan_matches(target, node)? {
             self.step(target, node, false)?;
@@ -275,10 +318,7 @@ where
 
     /// Whether `item` passes a filter; comparison errors make the predicate false.
     fn accept(&self, expr: &'q Expr, item: &'a Value) -> Result<bool, Stop> {
-        let scope = Scope {
-            root: self.scope.root,
-            current: item,
-        };
+        let scope = self.scope.at(self.scope.root, item);
         match expr.test(scope) {
             Ok(passes) => Ok(passes),
             Err(Stop::Failed(error)) => Err(Stop::Failed(error)),

@@ -13,7 +13,7 @@ use serde_json::Value;
 /// Applies `call` to `model`.
 pub(super) fn invoke(call: &Call, model: &Value, scope: Scope<'_>) -> Result<Value, Stop> {
     match call.function {
-        Function::Length => length(call, model),
+        Function::Length => length(call, model, scope),
         Function::Sum | Function::Avg | Function::Min | Function::Max | Function::StdDev => {
             aggregate(call, model, scope)
         }
@@ -35,6 +35,7 @@ pub(super) fn invoke(call: &Call, model: &Value, scope: Scope<'_>) -> Result<Val
             Ok(Value::String(text))
         }
         Function::Append => {
+            scope.budget.charge_value(model).map_err(Stop::over)?;
             let mut result = model.clone();
             if let Value::Array(items) = &mut result {
                 for arg in &call.args {
@@ -63,6 +64,8 @@ pub(super) fn invoke(call: &Call, model: &Value, scope: Scope<'_>) -> Result<Val
             };
             let mut unique: Vec<Value> = Vec::with_capacity(items.len());
             for item in items {
+                // Quadratic, as Jayway's is: each comparison is a step of the budget.
+                scope.budget.steps(unique.len()).map_err(Stop::over)?;
                 if !unique.contains(item) {
                     unique.push(item.clone());
                 }
@@ -84,7 +87,10 @@ fn failure(call: &Call, message: &str) -> Stop {
 fn argument(arg: &Arg, scope: Scope<'_>) -> Result<Value, Stop> {
     match arg {
         Arg::Json(value) => Ok(value.clone()),
-        Arg::Path(query) => query.value(scope)?.map(std::borrow::Cow::into_owned).ok_or(Stop::Abort),
+        Arg::Path(query) => match query.value(scope)? {
+            Some(found) => scope.own(found),
+            None => Err(Stop::Abort),
+        },
     }
 }
 
@@ -105,13 +111,10 @@ fn numbers(args: &[Arg], scope: Scope<'_>) -> Result<Vec<f64>, Stop> {
 
 /// `length()`/`size()`: the number of elements or properties; with a path argument, the
 /// number of children of what the path selects (evaluated against the model).
-fn length(call: &Call, model: &Value) -> Result<Value, Stop> {
+fn length(call: &Call, model: &Value, scope: Scope<'_>) -> Result<Value, Stop> {
     match call.args.first() {
         Some(Arg::Path(query)) => {
-            let scope = Scope {
-                root: model,
-                current: model,
-            };
+            let scope = scope.at(model, model);
             if let Some(found) = query.value(scope)? {
                 if let Value::Array(items) = found.as_ref() {
                     return Ok(Value::from(items.len()));

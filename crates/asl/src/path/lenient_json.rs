@@ -4,13 +4,14 @@
 //! with json-smart in permissive mode, which accepts single-quoted strings and unquoted
 //! object keys besides strict JSON. Strict JSON parses the same here as with `serde_json`.
 
+use super::syntax::JsonLiteralError;
 use serde_json::{Map, Value};
 
 /// Nesting deeper than this is refused instead of risking the stack.
 const MAX_DEPTH: usize = 128;
 
 /// Parses `text` as one (lenient) JSON value with nothing after it.
-pub(super) fn parse(text: &str) -> Result<Value, String> {
+pub(super) fn parse(text: &str) -> Result<Value, JsonLiteralError> {
     let mut reader = Reader {
         chars: text.chars().collect(),
         pos: 0,
@@ -18,7 +19,7 @@ pub(super) fn parse(text: &str) -> Result<Value, String> {
     let value = reader.value(0)?;
     reader.skip_whitespace();
     if reader.pos < reader.chars.len() {
-        return Err(format!("unexpected text after JSON value in '{text}'"));
+        return Err(JsonLiteralError::TrailingText { text: text.to_owned() });
     }
     Ok(value)
 }
@@ -39,19 +40,19 @@ impl Reader {
         }
     }
 
-    fn expect(&mut self, expected: char) -> Result<(), String> {
+    fn expect(&mut self, expected: char) -> Result<(), JsonLiteralError> {
         self.skip_whitespace();
         if self.peek() == Some(expected) {
             self.pos += 1;
             Ok(())
         } else {
-            Err(format!("expected '{expected}' in JSON literal"))
+            Err(JsonLiteralError::Expected(expected))
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Value, String> {
+    fn value(&mut self, depth: usize) -> Result<Value, JsonLiteralError> {
         if depth > MAX_DEPTH {
-            return Err("JSON literal nests too deeply".into());
+            return Err(JsonLiteralError::TooDeep);
         }
         self.skip_whitespace();
         match self.peek() {
@@ -60,11 +61,11 @@ impl Reader {
             Some(quote @ ('"' | '\'')) => self.string(quote).map(Value::String),
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
             Some(_) => self.word(),
-            None => Err("missing JSON value".into()),
+            None => Err(JsonLiteralError::Missing),
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Value, String> {
+    fn object(&mut self, depth: usize) -> Result<Value, JsonLiteralError> {
         self.pos += 1; // '{'
         let mut map = Map::new();
         self.skip_whitespace();
@@ -79,7 +80,7 @@ impl Reader {
                 _ => {
                     let word = self.bare_word();
                     if word.is_empty() {
-                        return Err("expected an object key in JSON literal".into());
+                        return Err(JsonLiteralError::ExpectedKey);
                     }
                     word
                 }
@@ -94,12 +95,12 @@ impl Reader {
                     self.pos += 1;
                     return Ok(Value::Object(map));
                 }
-                _ => return Err("expected ',' or '}' in JSON literal".into()),
+                _ => return Err(JsonLiteralError::ObjectSeparator),
             }
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Value, String> {
+    fn array(&mut self, depth: usize) -> Result<Value, JsonLiteralError> {
         self.pos += 1; // '['
         let mut items = Vec::new();
         self.skip_whitespace();
@@ -116,17 +117,17 @@ impl Reader {
                     self.pos += 1;
                     return Ok(Value::Array(items));
                 }
-                _ => return Err("expected ',' or ']' in JSON literal".into()),
+                _ => return Err(JsonLiteralError::ArraySeparator),
             }
         }
     }
 
-    fn string(&mut self, quote: char) -> Result<String, String> {
+    fn string(&mut self, quote: char) -> Result<String, JsonLiteralError> {
         self.pos += 1;
         let mut out = String::new();
         loop {
             let Some(c) = self.peek() else {
-                return Err("unterminated string in JSON literal".into());
+                return Err(JsonLiteralError::UnterminatedString);
             };
             self.pos += 1;
             if c == quote {
@@ -137,7 +138,7 @@ impl Reader {
                 continue;
             }
             let Some(escaped) = self.peek() else {
-                return Err("unterminated string in JSON literal".into());
+                return Err(JsonLiteralError::UnterminatedString);
             };
             self.pos += 1;
             match escaped {
@@ -152,7 +153,7 @@ impl Reader {
         }
     }
 
-    fn unicode_escape(&mut self) -> Result<char, String> {
+    fn unicode_escape(&mut self) -> Result<char, JsonLiteralError> {
         let high = self.hex4()?;
         if (0xD800..0xDC00).contains(&high)
             && self.chars.get(self.pos) == Some(&'\\')
@@ -166,20 +167,20 @@ impl Reader {
         Ok(char::from_u32(high).unwrap_or('\u{FFFD}'))
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, JsonLiteralError> {
         let mut value = 0;
         for _ in 0..4 {
             let digit = self
                 .peek()
                 .and_then(|c| c.to_digit(16))
-                .ok_or("malformed \\u escape in JSON literal")?;
+                .ok_or(JsonLiteralError::UnicodeEscape)?;
             self.pos += 1;
             value = value * 16 + digit;
         }
         Ok(value)
     }
 
-    fn number(&mut self) -> Result<Value, String> {
+    fn number(&mut self) -> Result<Value, JsonLiteralError> {
         let start = self.pos;
         while self
             .peek()
@@ -190,7 +191,7 @@ impl Reader {
         let text: String = self.chars.get(start..self.pos).unwrap_or(&[]).iter().collect();
         serde_json::from_str::<serde_json::Number>(&text)
             .map(Value::Number)
-            .map_err(|_| format!("invalid number '{text}' in JSON literal"))
+            .map_err(|_| JsonLiteralError::InvalidNumber { text })
     }
 
     fn bare_word(&mut self) -> String {
@@ -201,12 +202,12 @@ impl Reader {
         self.chars.get(start..self.pos).unwrap_or(&[]).iter().collect()
     }
 
-    fn word(&mut self) -> Result<Value, String> {
+    fn word(&mut self) -> Result<Value, JsonLiteralError> {
         match self.bare_word().as_str() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
             "null" => Ok(Value::Null),
-            other => Err(format!("unexpected '{other}' in JSON literal")),
+            other => Err(JsonLiteralError::UnexpectedWord { word: other.to_owned() }),
         }
     }
 }

@@ -37,7 +37,8 @@
 //! - `last()` and `index(-n)` also work on one-element arrays (Jayway's bounds check is
 //!   off by one); a single stray character after a bracket (`$[0]x`) is read as a
 //!   property where Jayway silently drops it.
-//! - Regular expressions support the common Java syntax only (see `regex.rs`); flags
+//! - Regular expressions support the common Java syntax only (see `regex.rs`), matched
+//!   by the `regex` crate; flags
 //!   are the letters right after the closing `/`.
 //! - `$` inside filters and function arguments denotes the value the path is evaluated
 //!   against (for `$$.` and `$var` paths: the context object or the variable); `@` in a
@@ -50,13 +51,16 @@ mod function;
 mod lenient_json;
 mod parse;
 mod regex;
+mod syntax;
 
+use crate::budget::{Budget, OverBudget};
 use ast::{Query, Step};
 use eval::{array_position, resolve_index, Scope, Stop};
 use parse::{parse_query, Mode};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
+pub use syntax::{JsonLiteralError, RegexError, SyntaxError};
 
 /// Where a path starts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -75,8 +79,8 @@ pub enum Root {
 #[non_exhaustive]
 pub enum PathError {
     /// The text is not a JSONPath Jayway (with the ASL roots) accepts.
-    #[error("Invalid path '{path}': {message}")]
-    Syntax { path: String, message: String },
+    #[error("Invalid path '{path}': {reason}")]
+    Syntax { path: String, reason: SyntaxError },
     /// A valid path, but not a reference path (a single node named by `.name`, `['name']`
     /// and `[index]` steps).
     #[error("Invalid reference path '{path}': {message}")]
@@ -97,6 +101,10 @@ pub enum PathError {
     /// Writing through `[index]` needs that element to exist.
     #[error("Cannot set '{path}': index {index} is out of range at {at}")]
     IndexOutOfRange { path: String, at: String, index: i32 },
+    /// The evaluation needed more memory or work than its [`Budget`] allows (AWS:
+    /// `States.DataLimitExceeded`).
+    #[error("{0}")]
+    OverBudget(OverBudget),
 }
 
 /// A parsed JSONPath in the Jayway dialect.
@@ -110,14 +118,14 @@ pub struct Path {
 impl Path {
     /// Parses any path Jayway accepts (starting with `$`, `$$` or `$name`).
     pub fn parse(text: &str) -> Result<Path, PathError> {
-        let syntax = |message: String| PathError::Syntax {
+        let syntax = |reason: SyntaxError| PathError::Syntax {
             path: text.to_string(),
-            message,
+            reason,
         };
         let query = parse_query(text, Mode::TopLevel, 0).map_err(syntax)?;
         let root = match &query.anchor {
             ast::Anchor::Root(root) => root.clone(),
-            ast::Anchor::Current => return Err(syntax("a path must start with '$'".into())),
+            ast::Anchor::Current => return Err(syntax(SyntaxError::MissingRoot)),
         };
         Ok(Path {
             text: text.to_string(),
@@ -150,16 +158,32 @@ impl Path {
     /// Evaluates the path against the value its root refers to (the caller picks the
     /// input, the context object or the variable). A definite path gives its one value or
     /// [`PathError::NotFound`]; an indefinite path gives the array of all matches in
-    /// document order, possibly empty.
+    /// document order, possibly empty. Runs under the [`Budget`] of AWS's payload limit.
     pub fn select(&self, root_value: &Value) -> Result<Value, PathError> {
+        self.select_within(root_value, &Budget::default())
+    }
+
+    /// [`Path::select`] under `budget`, which every value the evaluation visits, selects
+    /// or copies is charged to as it goes: [`PathError::OverBudget`] once it runs out.
+    pub fn select_within(&self, root_value: &Value, budget: &Budget) -> Result<Value, PathError> {
         let scope = Scope {
             root: root_value,
             current: root_value,
+            budget,
         };
         let definite = self.is_definite();
+        let owned = |found: Cow<'_, Value>| match scope.own(found) {
+            Ok(value) => Ok(value),
+            Err(Stop::Failed(error)) => Err(error),
+            Err(Stop::Abort | Stop::Invalid) => Err(self.not_found()),
+        };
         match self.query.evaluate(root_value, scope, false) {
-            Ok(mut found) if definite => found.pop().map(Cow::into_owned).ok_or_else(|| self.not_found()),
-            Ok(found) => Ok(Value::Array(found.into_iter().map(Cow::into_owned).collect())),
+            Ok(mut found) if definite => found.pop().map_or_else(|| Err(self.not_found()), owned),
+            Ok(found) => found
+                .into_iter()
+                .map(owned)
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
             Err(Stop::Failed(error)) => Err(error),
             Err(Stop::Abort | Stop::Invalid) if definite => Err(self.not_found()),
             Err(Stop::Abort | Stop::Invalid) => Ok(Value::Array(Vec::new())),

@@ -11,6 +11,7 @@ use super::ast::{Anchor, Arg, Call, Expr, Function, Literal, Operand, Query, Rel
 use super::decimal::Decimal;
 use super::lenient_json;
 use super::regex::Regex;
+use super::syntax::SyntaxError;
 use super::Root;
 
 /// Where a path is written, which decides the roots it may start with.
@@ -26,19 +27,19 @@ pub(super) enum Mode {
 /// no input can exhaust the stack.
 const MAX_DEPTH: usize = 32;
 
-/// Parses `text`; the error is a message for [`super::PathError::Syntax`].
-pub(super) fn parse_query(text: &str, mode: Mode, depth: usize) -> Result<Query, String> {
+/// Parses `text`; the error becomes the reason of a [`super::PathError::Syntax`].
+pub(super) fn parse_query(text: &str, mode: Mode, depth: usize) -> Result<Query, SyntaxError> {
     if depth > MAX_DEPTH {
-        return Err("the path nests filters or function calls too deeply".into());
+        return Err(SyntaxError::TooDeep);
     }
     // Jayway trims spaces (only spaces) around the whole path.
     let trimmed = text.trim_matches(' ');
     let chars: Vec<char> = trimmed.chars().collect();
     if chars.is_empty() {
-        return Err("the path is empty".into());
+        return Err(SyntaxError::Empty);
     }
     if chars.last() == Some(&'.') {
-        return Err("a path must not end with '.' or '..'".into());
+        return Err(SyntaxError::TrailingDot);
     }
     let mut parser = PathParser {
         chars,
@@ -50,10 +51,10 @@ pub(super) fn parse_query(text: &str, mode: Mode, depth: usize) -> Result<Query,
     let anchor = parser.anchor(mode)?;
     if let Some(c) = parser.peek() {
         if c != '.' && c != '[' {
-            return Err(format!(
-                "unexpected character '{c}' at position {}: expected '.' or '['",
-                parser.pos
-            ));
+            return Err(SyntaxError::AfterRoot {
+                found: c,
+                position: parser.pos,
+            });
         }
     }
     while parser.pos < parser.chars.len() {
@@ -133,7 +134,7 @@ impl PathParser {
             .filter(|&at| self.char_at(at) == Some(expected))
     }
 
-    fn anchor(&mut self, mode: Mode) -> Result<Anchor, String> {
+    fn anchor(&mut self, mode: Mode) -> Result<Anchor, SyntaxError> {
         match (self.char_at(0), self.char_at(1), mode) {
             (Some('$'), Some('$'), Mode::TopLevel) => {
                 self.pos = 2;
@@ -156,14 +157,14 @@ impl PathParser {
                 self.pos = 1;
                 Ok(Anchor::Current)
             }
-            (_, _, Mode::TopLevel) => Err("a path must start with '$'".into()),
-            (_, _, Mode::Embedded) => Err("a path must start with '$' or '@'".into()),
+            (_, _, Mode::TopLevel) => Err(SyntaxError::MissingRoot),
+            (_, _, Mode::Embedded) => Err(SyntaxError::MissingEmbeddedRoot),
         }
     }
 
     /// Reads one token at `pos` (Jayway's `readNextToken`); `after_scan` is set for the
     /// token that follows `..`, which must be something a deep scan can look for.
-    fn token(&mut self, after_scan: bool) -> Result<(), String> {
+    fn token(&mut self, after_scan: bool) -> Result<(), SyntaxError> {
         let start = self.pos;
         match self.peek() {
             Some('[') => {
@@ -180,8 +181,8 @@ impl PathParser {
                     self.pos += 1;
                 }
                 match self.peek() {
-                    None => Err("a path must not end with '.'".into()),
-                    Some('.') => Err(format!("'.' at position {} is not valid", self.pos)),
+                    None => Err(SyntaxError::EndsWithDot),
+                    Some('.') => Err(SyntaxError::StrayDot { position: self.pos }),
                     Some(_) => self.token(scan),
                 }
             }
@@ -197,31 +198,25 @@ impl PathParser {
     }
 
     /// Functions end a path: after `.length()` only further functions may follow.
-    fn no_call_before(&self, at: usize) -> Result<(), String> {
+    fn no_call_before(&self, at: usize) -> Result<(), SyntaxError> {
         if self.calls.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "only a function call may follow a function call (position {at})"
-            ))
+            Err(SyntaxError::AfterFunction { position: at })
         }
     }
 
     /// Dot notation: `name` or `name(args)`.
-    fn name(&mut self, after_scan: bool) -> Result<(), String> {
+    fn name(&mut self, after_scan: bool) -> Result<(), SyntaxError> {
         let start = self.pos;
         if self.peek() == Some(' ') {
-            return Err(format!("could not parse the token at position {start}"));
+            return Err(SyntaxError::UnreadableToken { position: start });
         }
         let mut end = start;
         let mut is_function = false;
         while let Some(c) = self.char_at(end) {
             match c {
-                ' ' => {
-                    return Err(format!(
-                        "use bracket notation ['my prop'] if a property contains blank characters (position {start})"
-                    ))
-                }
+                ' ' => return Err(SyntaxError::Blank { position: start }),
                 '.' | '[' => break,
                 '(' => {
                     is_function = true;
@@ -241,12 +236,10 @@ impl PathParser {
             return Ok(());
         }
         if after_scan {
-            return Err(format!(
-                "a deep scan '..' must be followed by a property, an index, a wildcard or a filter, not the function '{name}()'"
-            ));
+            return Err(SyntaxError::FunctionAfterScan { name });
         }
         let Some(function) = Function::from_name(&name) else {
-            return Err(format!("the function '{name}()' does not exist"));
+            return Err(SyntaxError::UnknownFunction { name });
         };
         let (args, after) = self.arguments(&name, end)?;
         let mut call = Call { function, name, args };
@@ -259,8 +252,8 @@ impl PathParser {
     /// Splits the arguments of a call whose `(` is at `open`; returns them and the position
     /// after `)`. Like Jayway, arguments that are neither JSON (`{`, `"`, a digit, `-`) nor
     /// a path (`$`, `@`) are ignored.
-    fn arguments(&self, name: &str, open: usize) -> Result<(Vec<Arg>, usize), String> {
-        let not_closed = || format!("the arguments of the function '{name}()' are not closed");
+    fn arguments(&self, name: &str, open: usize) -> Result<(Vec<Arg>, usize), SyntaxError> {
+        let not_closed = || SyntaxError::UnclosedArguments { name: name.to_owned() };
         let mut parens = 1usize;
         let mut brackets = 0usize;
         let mut braces = 0usize;
@@ -288,14 +281,16 @@ impl PathParser {
                 '[' => brackets += 1,
                 '{' => braces += 1,
                 ']' => {
-                    brackets = brackets
-                        .checked_sub(1)
-                        .ok_or_else(|| format!("unexpected ']' at position {at}"))?;
+                    brackets = brackets.checked_sub(1).ok_or(SyntaxError::UnbalancedClose {
+                        found: ']',
+                        position: at,
+                    })?;
                 }
                 '}' => {
-                    braces = braces
-                        .checked_sub(1)
-                        .ok_or_else(|| format!("unexpected '}}' at position {at}"))?;
+                    braces = braces.checked_sub(1).ok_or(SyntaxError::UnbalancedClose {
+                        found: '}',
+                        position: at,
+                    })?;
                 }
                 ')' => {
                     parens -= 1;
@@ -318,17 +313,16 @@ impl PathParser {
         Err(not_closed())
     }
 
-    fn push_argument(&self, args: &mut Vec<Arg>, from: usize, to: usize) -> Result<(), String> {
+    fn push_argument(&self, args: &mut Vec<Arg>, from: usize, to: usize) -> Result<(), SyntaxError> {
         let text = self.text(from, to);
         let text = text.trim();
         match text.chars().next() {
             Some(c) if c == '{' || c == '"' || c == '-' || c.is_ascii_digit() => {
-                let value = lenient_json::parse(text).map_err(|e| format!("invalid function argument {text}: {e}"))?;
+                let value = lenient_json::parse(text).map_err(|e| invalid_argument(text, e.into()))?;
                 args.push(Arg::Json(value));
             }
             Some('$' | '@') => {
-                let query = parse_query(text, Mode::Embedded, self.depth + 1)
-                    .map_err(|e| format!("invalid function argument {text}: {e}"))?;
+                let query = parse_query(text, Mode::Embedded, self.depth + 1).map_err(|e| invalid_argument(text, e))?;
                 args.push(Arg::Path(Box::new(query)));
             }
             _ => {}
@@ -338,18 +332,16 @@ impl PathParser {
 
     /// `[` starts a quoted property, an index or slice, a wildcard or a filter; Jayway
     /// tries them in that order.
-    fn bracket(&mut self) -> Result<(), String> {
+    fn bracket(&mut self) -> Result<(), SyntaxError> {
         let start = self.pos;
         if self.bracket_property()? || self.array_index()? || self.bracket_wildcard()? || self.filter()? {
             return Ok(());
         }
-        Err(format!(
-            "could not parse the token starting at position {start}: expected ?, ', 0-9 or *"
-        ))
+        Err(SyntaxError::UnknownBracket { position: start })
     }
 
     /// `['a']`, `["a"]`, `['a','b']`; `\\` escapes a quote but stays in the name.
-    fn bracket_property(&mut self) -> Result<bool, String> {
+    fn bracket_property(&mut self) -> Result<bool, SyntaxError> {
         let open = self.pos;
         let Some(quote) = self
             .next_significant(open)
@@ -372,16 +364,14 @@ impl PathParser {
                 in_escape = true;
             } else if c == ']' && !in_name {
                 if after_comma {
-                    return Err(format!("found an empty property at position {at}"));
+                    return Err(SyntaxError::EmptyProperty { position: at });
                 }
                 break;
             } else if c == quote {
                 if in_name {
                     let next = self.next_significant(at).and_then(|n| self.char_at(n));
                     if next != Some(']') && next != Some(',') {
-                        return Err(format!(
-                            "properties must be separated by ',' and closed by ']' (position {at})"
-                        ));
+                        return Err(SyntaxError::PropertySeparator { position: at });
                     }
                     // AWS keeps the text as written (its Jayway predates unescaping
                     // bracket names): a backslash only stops a quote from ending it.
@@ -395,17 +385,17 @@ impl PathParser {
                 }
             } else if c == ',' && !in_name {
                 if after_comma {
-                    return Err(format!("found an empty property at position {at}"));
+                    return Err(SyntaxError::EmptyProperty { position: at });
                 }
                 after_comma = true;
             }
             at += 1;
         }
         if in_name {
-            return Err(format!("the property is not closed: missing closing {quote}"));
+            return Err(SyntaxError::UnclosedQuote { quote });
         }
         let Some(close) = self.next_significant_is(last_quote, ']') else {
-            return Err("the property is not closed: missing closing ]".into());
+            return Err(SyntaxError::UnclosedProperty);
         };
         self.steps.push(Step::Property { names, quote });
         self.pos = close + 1;
@@ -413,7 +403,7 @@ impl PathParser {
     }
 
     /// `[0]`, `[-1]`, `[0,1]`, `[1:3]`, `[:2]`, `[-2:]`.
-    fn array_index(&mut self) -> Result<bool, String> {
+    fn array_index(&mut self) -> Result<bool, SyntaxError> {
         let open = self.pos;
         let starts_like_index = self
             .next_significant(open)
@@ -444,12 +434,12 @@ impl PathParser {
     }
 
     /// `[*]`, spaces allowed inside.
-    fn bracket_wildcard(&mut self) -> Result<bool, String> {
+    fn bracket_wildcard(&mut self) -> Result<bool, SyntaxError> {
         let Some(star) = self.next_significant_is(self.pos, '*') else {
             return Ok(false);
         };
         let Some(close) = self.next_significant_is(star, ']') else {
-            return Err(format!("expected ']' after the wildcard at position {star}"));
+            return Err(SyntaxError::UnclosedWildcard { position: star });
         };
         self.steps.push(Step::Wildcard);
         self.pos = close + 1;
@@ -457,7 +447,7 @@ impl PathParser {
     }
 
     /// `[?(expression)]`.
-    fn filter(&mut self) -> Result<bool, String> {
+    fn filter(&mut self) -> Result<bool, SyntaxError> {
         let Some(question) = self.next_significant_is(self.pos, '?') else {
             return Ok(false);
         };
@@ -477,15 +467,28 @@ impl PathParser {
             depth: self.depth + 1,
         }
         .parse()
-        .map_err(|e| format!("invalid filter {}: {e}", self.text(self.pos, end + 1)))?;
+        .map_err(|e| SyntaxError::InvalidFilter {
+            filter: self.text(self.pos, end + 1),
+            reason: Box::new(e),
+        })?;
         self.steps.push(Step::Filter(Box::new(expr)));
         self.pos = end + 1;
         Ok(true)
     }
 }
 
-fn parse_slice(expression: &str) -> Result<Step, String> {
-    let invalid = || format!("invalid array slice [{expression}]");
+/// `invalid function argument <text>: <reason>`.
+fn invalid_argument(text: &str, reason: SyntaxError) -> SyntaxError {
+    SyntaxError::InvalidArgument {
+        text: text.to_owned(),
+        reason: Box::new(reason),
+    }
+}
+
+fn parse_slice(expression: &str) -> Result<Step, SyntaxError> {
+    let invalid = || SyntaxError::InvalidSlice {
+        expression: expression.to_owned(),
+    };
     if !expression.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ':') {
         return Err(invalid());
     }
@@ -494,7 +497,7 @@ fn parse_slice(expression: &str) -> Result<Step, String> {
     while pieces.last() == Some(&"") {
         pieces.pop();
     }
-    let bound = |index: usize| -> Result<Option<i32>, String> {
+    let bound = |index: usize| -> Result<Option<i32>, SyntaxError> {
         match pieces.get(index) {
             None | Some(&"") => Ok(None),
             Some(text) => text.parse::<i32>().map(Some).map_err(|_| invalid()),
@@ -508,21 +511,22 @@ fn parse_slice(expression: &str) -> Result<Step, String> {
     Ok(Step::Slice { from, to })
 }
 
-fn parse_indexes(expression: &str) -> Result<Step, String> {
+fn parse_indexes(expression: &str) -> Result<Step, SyntaxError> {
     let indexes = expression
         .split(',')
         .map(|piece| {
             let piece = piece.trim_matches(' ');
-            piece
-                .parse::<i32>()
-                .map_err(|_| format!("invalid array index '{piece}' in [{expression}]"))
+            piece.parse::<i32>().map_err(|_| SyntaxError::InvalidIndex {
+                index: piece.to_owned(),
+                expression: expression.to_owned(),
+            })
         })
-        .collect::<Result<Vec<i32>, String>>()?;
+        .collect::<Result<Vec<i32>, SyntaxError>>()?;
     Ok(Step::Index(indexes))
 }
 
 /// Java-style unescaping of a filter's string literal (Jayway's `Utils.unescape`).
-fn unescape(chars: &[char]) -> Result<String, String> {
+fn unescape(chars: &[char]) -> Result<String, SyntaxError> {
     let mut out = String::with_capacity(chars.len());
     let mut pending_high: Option<u16> = None;
     let mut iter = chars.iter().copied();
@@ -542,7 +546,7 @@ fn unescape(chars: &[char]) -> Result<String, String> {
             let unit = u16::from_str_radix(&hex, 16)
                 .ok()
                 .filter(|_| hex.len() == 4)
-                .ok_or_else(|| format!("unable to parse the unicode escape \\u{hex}"))?;
+                .ok_or(SyntaxError::UnicodeEscape { hex })?;
             push_utf16_unit(&mut out, &mut pending_high, unit);
             continue;
         }
@@ -608,19 +612,15 @@ fn matching_close(
     close: char,
     skip_strings: bool,
     skip_regex: bool,
-) -> Result<Option<usize>, String> {
+) -> Result<Option<usize>, SyntaxError> {
     let mut depth = 1usize;
     let mut at = start + 1;
     while at < chars.len() {
         if let Some(&quote @ ('\'' | '"')) = chars.get(at).filter(|_| skip_strings) {
-            at = next_unescaped(chars, at, quote)
-                .ok_or_else(|| format!("no closing quote {quote} for the string at position {at}"))?
-                + 1;
+            at = next_unescaped(chars, at, quote).ok_or(SyntaxError::NoClosingQuote { quote, position: at })? + 1;
         }
         if skip_regex && chars.get(at) == Some(&'/') {
-            at = next_unescaped(chars, at, '/')
-                .ok_or_else(|| format!("no closing '/' for the regular expression at position {at}"))?
-                + 1;
+            at = next_unescaped(chars, at, '/').ok_or(SyntaxError::NoClosingSlash { position: at })? + 1;
         }
         match chars.get(at) {
             Some(&c) if c == open => depth += 1,
@@ -659,14 +659,13 @@ struct FilterParser<'c> {
 }
 
 impl FilterParser<'_> {
-    fn parse(mut self) -> Result<Expr, String> {
+    fn parse(mut self) -> Result<Expr, SyntaxError> {
         let expr = self.or()?;
         self.skip_blanks();
         if self.pos < self.chars.len() {
-            return Err(format!(
-                "expected the end of the filter instead of '{}'",
-                self.text(self.pos, self.chars.len())
-            ));
+            return Err(SyntaxError::FilterTrailing {
+                rest: self.text(self.pos, self.chars.len()),
+            });
         }
         Ok(expr)
     }
@@ -697,17 +696,17 @@ impl FilterParser<'_> {
         }
     }
 
-    fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Result<T, String>) -> Result<T, String> {
+    fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Result<T, SyntaxError>) -> Result<T, SyntaxError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err("the filter nests too deeply".into());
+            return Err(SyntaxError::FilterTooDeep);
         }
         let result = read(self);
         self.depth -= 1;
         result
     }
 
-    fn or(&mut self) -> Result<Expr, String> {
+    fn or(&mut self) -> Result<Expr, SyntaxError> {
         let mut operands = vec![self.and()?];
         loop {
             let save = self.pos;
@@ -725,7 +724,7 @@ impl FilterParser<'_> {
         })
     }
 
-    fn and(&mut self) -> Result<Expr, String> {
+    fn and(&mut self) -> Result<Expr, SyntaxError> {
         let mut operands = vec![self.operand()?];
         loop {
             let save = self.pos;
@@ -743,7 +742,7 @@ impl FilterParser<'_> {
         })
     }
 
-    fn operand(&mut self) -> Result<Expr, String> {
+    fn operand(&mut self) -> Result<Expr, SyntaxError> {
         self.skip_blanks();
         let save = self.pos;
         if self.peek() == Some('!') {
@@ -762,7 +761,7 @@ impl FilterParser<'_> {
             let inner = self.nested(Self::or)?;
             self.skip_blanks();
             if self.peek() != Some(')') {
-                return Err(format!("expected ')' at position {}", self.pos));
+                return Err(SyntaxError::ExpectedParen { position: self.pos });
             }
             self.pos += 1;
             return Ok(inner);
@@ -770,7 +769,7 @@ impl FilterParser<'_> {
         self.relation()
     }
 
-    fn relation(&mut self) -> Result<Expr, String> {
+    fn relation(&mut self) -> Result<Expr, SyntaxError> {
         let (left, negated) = self.value()?;
         let save = self.pos;
         if let Some(op) = self.operator() {
@@ -783,7 +782,7 @@ impl FilterParser<'_> {
                 query,
                 expected: !negated,
             }),
-            Operand::Literal(_) => Err(format!("expected a path or a comparison at position {}", self.pos)),
+            Operand::Literal(_) => Err(SyntaxError::ExpectedComparison { position: self.pos }),
         }
     }
 
@@ -803,7 +802,7 @@ impl FilterParser<'_> {
     }
 
     /// A path (with whether `!` preceded it) or a literal.
-    fn value(&mut self) -> Result<(Operand, bool), String> {
+    fn value(&mut self) -> Result<(Operand, bool), SyntaxError> {
         self.skip_blanks();
         match self.peek() {
             Some('$' | '@') => self.path(false),
@@ -813,7 +812,10 @@ impl FilterParser<'_> {
                 if matches!(self.peek(), Some('$' | '@')) {
                     self.path(true)
                 } else {
-                    Err(format!("unexpected character '!' at position {}", self.pos))
+                    Err(SyntaxError::UnexpectedChar {
+                        found: '!',
+                        position: self.pos,
+                    })
                 }
             }
             _ => Ok((Operand::Literal(self.literal()?), false)),
@@ -822,13 +824,13 @@ impl FilterParser<'_> {
 
     /// A path runs to a relational character, a space, or a `)` that does not close a
     /// function call such as `@.length()`; brackets are skipped whole.
-    fn path(&mut self, negated: bool) -> Result<(Operand, bool), String> {
+    fn path(&mut self, negated: bool) -> Result<(Operand, bool), SyntaxError> {
         let begin = self.pos;
         self.pos += 1;
         while self.pos < self.chars.len() {
             if self.peek() == Some('[') {
                 let Some(close) = matching_close(self.chars, self.pos, '[', ']', true, false)? else {
-                    return Err("square brackets do not match in the filter".into());
+                    return Err(SyntaxError::FilterBrackets);
                 };
                 self.pos = close + 1;
             }
@@ -840,8 +842,10 @@ impl FilterParser<'_> {
             self.pos += 1;
         }
         let text = self.text(begin, self.pos);
-        let query =
-            parse_query(&text, Mode::Embedded, self.depth + 1).map_err(|e| format!("invalid path '{text}': {e}"))?;
+        let query = parse_query(&text, Mode::Embedded, self.depth + 1).map_err(|e| SyntaxError::InvalidFilterPath {
+            text: text.clone(),
+            reason: Box::new(e),
+        })?;
         Ok((Operand::Query(query), negated))
     }
 
@@ -864,12 +868,12 @@ impl FilterParser<'_> {
         (path_start + 1..at).rev().any(|i| self.chars.get(i) == Some(&'.'))
     }
 
-    fn literal(&mut self) -> Result<Literal, String> {
+    fn literal(&mut self) -> Result<Literal, SyntaxError> {
         self.skip_blanks();
         match self.peek() {
             Some(quote @ ('\'' | '"')) => {
                 let Some(close) = next_unescaped(self.chars, self.pos, quote) else {
-                    return Err(format!("the string at position {} is not closed", self.pos));
+                    return Err(SyntaxError::UnclosedString { position: self.pos });
                 };
                 let value = unescape(self.chars.get(self.pos + 1..close).unwrap_or(&[]))?;
                 self.pos = close + 1;
@@ -881,7 +885,7 @@ impl FilterParser<'_> {
             Some(open @ ('[' | '{')) => {
                 let close_char = if open == '[' { ']' } else { '}' };
                 let Some(close) = matching_close(self.chars, self.pos, open, close_char, true, false)? else {
-                    return Err(format!("the JSON literal at position {} is not closed", self.pos));
+                    return Err(SyntaxError::UnclosedJson { position: self.pos });
                 };
                 let text = self.text(self.pos, close + 1);
                 let value = lenient_json::parse(&text)?;
@@ -893,17 +897,20 @@ impl FilterParser<'_> {
         }
     }
 
-    fn word(&mut self, word: &str, literal: Literal) -> Result<Literal, String> {
+    fn word(&mut self, word: &'static str, literal: Literal) -> Result<Literal, SyntaxError> {
         let len = word.chars().count();
         if self.text(self.pos, self.pos + len) == word {
             self.pos += len;
             Ok(literal)
         } else {
-            Err(format!("expected {word} at position {}", self.pos))
+            Err(SyntaxError::ExpectedWord {
+                word,
+                position: self.pos,
+            })
         }
     }
 
-    fn number(&mut self) -> Result<Literal, String> {
+    fn number(&mut self) -> Result<Literal, SyntaxError> {
         let start = self.pos;
         while self
             .peek()
@@ -914,13 +921,13 @@ impl FilterParser<'_> {
         let text = self.text(start, self.pos);
         Decimal::parse(&text)
             .map(Literal::Number)
-            .ok_or_else(|| format!("expected a value at position {start}"))
+            .ok_or(SyntaxError::ExpectedValue { position: start })
     }
 
     /// `/pattern/flags`; the flags are the letters right after the closing slash.
-    fn pattern(&mut self) -> Result<Literal, String> {
+    fn pattern(&mut self) -> Result<Literal, SyntaxError> {
         let Some(close) = next_unescaped(self.chars, self.pos, '/') else {
-            return Err("the regular expression is not closed".into());
+            return Err(SyntaxError::UnclosedRegex);
         };
         let pattern = self.text(self.pos + 1, close);
         let mut end = close + 1;
@@ -929,7 +936,7 @@ impl FilterParser<'_> {
         }
         let flags = self.text(close + 1, end);
         self.pos = end;
-        Regex::new(&pattern, &flags).map(Literal::Pattern)
+        Ok(Literal::Pattern(Regex::new(&pattern, &flags)?))
     }
 }
 
@@ -937,7 +944,7 @@ impl FilterParser<'_> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Query, String> {
+    fn parse(text: &str) -> Result<Query, SyntaxError> {
         parse_query(text, Mode::TopLevel, 0)
     }
 
@@ -995,7 +1002,10 @@ mod tests {
         assert_eq!(anchor("$v2"), Ok(Anchor::Root(Root::Variable("v2".into()))));
         assert_eq!(
             anchor("$prix_€"),
-            Err("unexpected character '€' at position 6: expected '.' or '['".into())
+            Err(SyntaxError::AfterRoot {
+                found: '€',
+                position: 6
+            })
         );
         assert_eq!(anchor("$größe.x"), Ok(Anchor::Root(Root::Variable("größe".into()))));
         assert!(parse("@.a").is_err());

@@ -33,12 +33,14 @@ impl<'a> Run<'a> {
         frame: &Frame,
     ) -> Result<Value, Failure> {
         let scope = self.scope(frame, value, state, self.now(), None);
-        select(&scope, path).map_err(|_| {
-            Failure::runtime(format!(
-                "Invalid path '{}' : No results for path: {}",
-                path.as_str(),
-                path.normalized()
-            ))
+        select(&scope, path).map_err(|error| {
+            asl::template::limit_failure(&error, path, None).unwrap_or_else(|| {
+                Failure::runtime(format!(
+                    "Invalid path '{}' : No results for path: {}",
+                    path.as_str(),
+                    path.normalized()
+                ))
+            })
         })
     }
 
@@ -125,13 +127,15 @@ impl<'a> Run<'a> {
         let Some(text) = text else { return Ok(None) };
         let value = match text {
             Text::Literal(s) => return Ok(Some(s.clone())),
-            Text::Path(path) => select(scope, path).map_err(|_| {
-                Failure::runtime(format!(
-                    "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
-                    path.as_str(),
-                    field,
-                    scope.input()
-                ))
+            Text::Path(path) => select(scope, path).map_err(|error| {
+                asl::template::limit_failure(&error, path, Some(field)).unwrap_or_else(|| {
+                    Failure::runtime(format!(
+                        "The JSONPath '{}' specified for the field '{}' could not be found in the input '{}'",
+                        path.as_str(),
+                        field,
+                        scope.input()
+                    ))
+                })
             })?,
             Text::Intrinsic(call) => asl::template::call(call, scope)?,
             Text::Expression(t) => t.evaluate(scope)?,

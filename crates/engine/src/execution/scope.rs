@@ -96,6 +96,10 @@ impl Scope for StateScope<'_, '_> {
     fn random_u64(&self) -> u64 {
         self.run.next_random()
     }
+
+    fn max_payload_bytes(&self) -> usize {
+        self.run.options.max_payload_bytes
+    }
 }
 
 impl<'a> Run<'a> {

@@ -9,6 +9,7 @@ mod aws_jobs;
 mod cli_walkthrough;
 mod durability;
 mod executions;
+mod hostile_input;
 mod http_task;
 mod machines;
 mod map_runs;

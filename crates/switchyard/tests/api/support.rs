@@ -140,6 +140,14 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The most memory the server process has held so far (`VmHWM`), in bytes (Linux).
+    pub(crate) fn peak_rss_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
+
     /// `kill -9` the server and wait for it to be gone.
     pub(crate) fn kill(&mut self) {
         self.child.kill().expect("kill switchyard serve");
