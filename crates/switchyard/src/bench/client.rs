@@ -109,8 +109,7 @@ impl Server {
     /// Start `switchyard serve` on a free port with the data directory `data_dir` (created,
     /// and kept if it already holds a database), and wait until it answers.
     pub(crate) async fn spawn(data_dir: PathBuf) -> Result<Server> {
-        std::fs::create_dir_all(&data_dir)
-            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
         let port = free_port()?;
         let address: SocketAddr = ([127, 0, 0, 1], port).into();
         let spawned = Instant::now();
@@ -191,7 +190,9 @@ pub(crate) fn endpoint_address(endpoint: &str) -> Result<SocketAddr> {
         .to_socket_addrs()
         .with_context(|| format!("cannot resolve {endpoint:?}"))?
         .find(|a| a.ip().is_loopback())
-        .with_context(|| format!("refusing the non-loopback endpoint {endpoint:?}: the bench only talks to 127.0.0.1"))?;
+        .with_context(|| {
+            format!("refusing the non-loopback endpoint {endpoint:?}: the bench only talks to 127.0.0.1")
+        })?;
     Ok(address)
 }
 

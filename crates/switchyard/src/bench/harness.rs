@@ -290,7 +290,9 @@ async fn run_api(
         }
     }
     let t1 = epoch_seconds();
-    let _ = setup.call("DeleteStateMachine", &json!({"stateMachineArn": machine})).await;
+    let _ = setup
+        .call("DeleteStateMachine", &json!({"stateMachineArn": machine}))
+        .await;
     Ok(RunResult {
         records,
         t0,
@@ -324,9 +326,8 @@ async fn worker(shared: Arc<Shared>, t: usize, barrier: Arc<tokio::sync::Barrier
     barrier.wait().await;
     let mine: Vec<usize> = (t..shared.inputs.len()).step_by(shared.clients).collect();
     let mut done = Vec::with_capacity(mine.len());
-    let start = |i: usize| {
-        json!({"stateMachineArn": shared.machine, "name": shared.names[i], "input": shared.inputs[i]})
-    };
+    let start =
+        |i: usize| json!({"stateMachineArn": shared.machine, "name": shared.names[i], "input": shared.inputs[i]});
     if shared.sync {
         for i in mine {
             let ts = epoch_seconds();
@@ -346,17 +347,17 @@ async fn worker(shared: Arc<Shared>, t: usize, barrier: Arc<tokio::sync::Barrier
         let ts = epoch_seconds();
         match connection.call("StartExecution", &start(i)).await {
             Ok(answer) => pending.push((i, answer["executionArn"].as_str().unwrap_or_default().to_owned(), ts)),
-            Err(e) => done.push((
-                i,
-                Record::call_error(clip(&format!("StartExecution {e:#}"), 400), ts),
-            )),
+            Err(e) => done.push((i, Record::call_error(clip(&format!("StartExecution {e:#}"), 400), ts))),
         }
     }
     let mut errors = 0;
     while !pending.is_empty() {
         let mut still = Vec::with_capacity(pending.len());
         for (i, arn, ts) in pending {
-            match connection.call("DescribeExecution", &json!({"executionArn": arn})).await {
+            match connection
+                .call("DescribeExecution", &json!({"executionArn": arn}))
+                .await
+            {
                 Err(e) => {
                     errors += 1;
                     if errors > 50 {
@@ -514,7 +515,7 @@ fn pct(values: &[f64], p: f64) -> Option<f64> {
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
+    if !values.len().is_multiple_of(2) {
         values[mid]
     } else {
         (values[mid - 1] + values[mid]) / 2.0
@@ -596,15 +597,38 @@ fn print_table(target: &str, summaries: &[Map<String, Value>], selected: &[Workl
     }
     let header = ["workload".to_owned(), "metric".to_owned(), target.to_owned()];
     let widths: Vec<usize> = (0..3)
-        .map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = std::io::stdout().lock();
-    let line = format!("{:w0$}  {:w1$}  {:w2$}", header[0], header[1], header[2], w0 = widths[0], w1 = widths[1], w2 = widths[2]);
+    let line = format!(
+        "{:w0$}  {:w1$}  {:w2$}",
+        header[0],
+        header[1],
+        header[2],
+        w0 = widths[0],
+        w1 = widths[1],
+        w2 = widths[2]
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "{line}");
     let _ = writeln!(out, "{}", "-".repeat(line.chars().count()));
     for r in &rows {
-        let _ = writeln!(out, "{:w0$}  {:w1$}  {:>w2$}", r[0], r[1], r[2], w0 = widths[0], w1 = widths[1], w2 = widths[2]);
+        let _ = writeln!(
+            out,
+            "{:w0$}  {:w1$}  {:>w2$}",
+            r[0],
+            r[1],
+            r[2],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
     }
     let _ = writeln!(out);
     for s in summaries.iter().filter(|s| s["status"] != "OK") {
@@ -654,7 +678,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -120,8 +120,7 @@ impl Workload {
     pub(crate) fn definition(&self, folder: &Path) -> Result<String> {
         let path = folder.join(self.file);
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let value: Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+        let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
         Ok(value.to_string())
     }
 
@@ -219,7 +218,10 @@ mod tests {
         assert_eq!(expected[5000], "i5000-hi");
         assert_eq!(w3.transitions(input), 30_001);
         assert_eq!(w3.inputs(1, 0.01)[0]["items"].as_array().unwrap().len(), 100);
-        assert_eq!(by_key("w4").expected(&json!({"x": 3}))[9], json!({"x": 3, "b": 9, "j": 9}));
+        assert_eq!(
+            by_key("w4").expected(&json!({"x": 3}))[9],
+            json!({"x": 3, "b": 9, "j": 9})
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ fn write_workloads(scratch: &Scratch) {
     let branches: Vec<Value> = (0..10)
         .map(|b| json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Parameters": {"x.$": "$.x", "b": b, "j": 9}, "End": true}}}))
         .collect();
-    let parallel = json!({"StartAt": "Fanout", "States": {"Fanout": {"Type": "Parallel", "Branches": branches, "End": true}}});
+    let parallel =
+        json!({"StartAt": "Fanout", "States": {"Fanout": {"Type": "Parallel", "Branches": branches, "End": true}}});
     let wait = json!({"StartAt": "Sleep", "States": {
         "Sleep": {"Type": "Wait", "Seconds": 1, "Next": "After"},
         "After": {"Type": "Pass", "Parameters": {"n.$": "$.n", "woke": true}, "End": true}
@@ -77,8 +78,18 @@ fn runs_the_six_workloads_and_reports_the_harness_metrics() {
     write_workloads(&scratch);
     let folder = scratch.path().display().to_string();
     let outcome = bench(&[
-        "--executions", "0", "--stored", "0", "--map-items", "0", "--workloads", &folder, "--runs", "1",
-        "--scale", "0.01",
+        "--executions",
+        "0",
+        "--stored",
+        "0",
+        "--map-items",
+        "0",
+        "--workloads",
+        &folder,
+        "--runs",
+        "1",
+        "--scale",
+        "0.01",
     ]);
     assert_eq!(outcome.code, Some(0), "{outcome:?}");
     let lines = summaries(&outcome);
@@ -87,7 +98,14 @@ fn runs_the_six_workloads_and_reports_the_harness_metrics() {
     for s in &lines {
         assert_eq!(s["status"], "OK", "{s}");
         assert_eq!(s["verified_runs"], 1, "{s}");
-        for key in ["wall_s", "exec_per_s", "transitions_per_s", "lat_p50_ms", "rss_peak_mb", "startup_s"] {
+        for key in [
+            "wall_s",
+            "exec_per_s",
+            "transitions_per_s",
+            "lat_p50_ms",
+            "rss_peak_mb",
+            "startup_s",
+        ] {
             assert!(s[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {s}");
         }
     }
@@ -102,7 +120,13 @@ fn runs_the_six_workloads_and_reports_the_harness_metrics() {
     assert!(by("w5")["makespan_s"].as_f64().unwrap() >= 1.0, "{}", by("w5"));
     assert!(by("w1")["server_duration_s"].as_f64().is_some());
     // The closing table names the metrics.
-    for text in ["w3 inline-map", "transitions_per_s", "makespan_s", "rss_peak_mb", "startup_s"] {
+    for text in [
+        "w3 inline-map",
+        "transitions_per_s",
+        "makespan_s",
+        "rss_peak_mb",
+        "startup_s",
+    ] {
         assert!(outcome.stdout.contains(text), "{text} missing from\n{}", outcome.stdout);
     }
 }
@@ -112,11 +136,26 @@ fn a_wrong_answer_fails_the_workload_without_figures() {
     let scratch = Scratch::new();
     write_workloads(&scratch);
     // Every n of the first 1% of w2 is below 500: the answer must be "small".
-    scratch.write("w2_many_executions.asl.json", &five_states("big").to_string().replace("500", "0"));
+    scratch.write(
+        "w2_many_executions.asl.json",
+        &five_states("big").to_string().replace("500", "0"),
+    );
     let folder = scratch.path().display().to_string();
     let outcome = bench(&[
-        "--executions", "0", "--stored", "0", "--map-items", "0", "--workloads", &folder, "--only",
-        "w2,w6", "--runs", "2", "--scale", "0.01",
+        "--executions",
+        "0",
+        "--stored",
+        "0",
+        "--map-items",
+        "0",
+        "--workloads",
+        &folder,
+        "--only",
+        "w2,w6",
+        "--runs",
+        "2",
+        "--scale",
+        "0.01",
     ]);
     assert_eq!(outcome.code, Some(1), "{outcome:?}");
     let lines = summaries(&outcome);
@@ -124,13 +163,25 @@ fn a_wrong_answer_fails_the_workload_without_figures() {
     assert_eq!(lines[0]["failures"], json!({"WRONG_OUTPUT": 10}));
     assert_eq!(lines[0]["runs"], 1, "a failing workload is not run again");
     assert!(lines[0].get("exec_per_s").is_none());
-    assert!(lines[0]["error"].as_str().unwrap().contains(r#"want {"n":0,"tag":"w","size":"small"}"#));
+    assert!(lines[0]["error"]
+        .as_str()
+        .unwrap()
+        .contains(r#"want {"n":0,"tag":"w","size":"small"}"#));
     assert_eq!(lines[1]["status"], "OK", "{outcome:?}");
 }
 
 #[test]
 fn server_figures_include_the_inline_map_peak_rss() {
-    let outcome = bench(&["--executions", "20", "--connections", "4", "--stored", "50", "--map-items", "200"]);
+    let outcome = bench(&[
+        "--executions",
+        "20",
+        "--connections",
+        "4",
+        "--stored",
+        "50",
+        "--map-items",
+        "200",
+    ]);
     assert_eq!(outcome.code, Some(0), "{outcome:?}");
     for text in [
         "server start to first answered request:",
@@ -139,7 +190,11 @@ fn server_figures_include_the_inline_map_peak_rss() {
         "inline Map (200 items x 3 states, Standard, through the API)",
         "restart with 50 stored executions to first answered request:",
     ] {
-        assert!(outcome.stdout.contains(text), "{text:?} missing from\n{}", outcome.stdout);
+        assert!(
+            outcome.stdout.contains(text),
+            "{text:?} missing from\n{}",
+            outcome.stdout
+        );
     }
     let rss_line = outcome.stdout.lines().find(|l| l.starts_with("inline Map")).unwrap();
     let peak: f64 = rss_line
@@ -162,7 +217,11 @@ impl Drop for Serve {
 }
 
 fn serve() -> Serve {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
         .args(["serve", "--in-memory", "--port", &port.to_string()])
         .stdout(Stdio::null())
@@ -186,8 +245,22 @@ fn measures_a_running_server_at_an_endpoint() {
     let endpoint = format!("http://127.0.0.1:{}", server.1);
     let pid = server.0.id().to_string();
     let outcome = bench(&[
-        "--endpoint", &endpoint, "--server-pid", &pid, "--executions", "10", "--map-items", "50",
-        "--workloads", &folder, "--only", "pass-chain", "--runs", "1", "--name", "running",
+        "--endpoint",
+        &endpoint,
+        "--server-pid",
+        &pid,
+        "--executions",
+        "10",
+        "--map-items",
+        "50",
+        "--workloads",
+        &folder,
+        "--only",
+        "pass-chain",
+        "--runs",
+        "1",
+        "--name",
+        "running",
     ]);
     assert_eq!(outcome.code, Some(0), "{outcome:?}");
     assert!(!outcome.stdout.contains("server start to first"), "{}", outcome.stdout);
