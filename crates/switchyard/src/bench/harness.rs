@@ -259,7 +259,7 @@ async fn run_api(
                     "roleArn": ROLE, "type": workload.machine_type}),
         )
         .await
-        .map_err(|e| clip(&format!("CreateStateMachine failed: {e:#}"), 400))?;
+        .map_err(|e| clip(&format!("{e:#}"), 400))?;
     let machine = created["stateMachineArn"].as_str().unwrap_or_default().to_owned();
 
     let inputs = workload.inputs(count, options.scale);

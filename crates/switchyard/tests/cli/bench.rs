@@ -37,7 +37,7 @@ fn write_workloads(scratch: &Scratch) {
         }}
     }}});
     let branches: Vec<Value> = (0..10)
-        .map(|b| json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Parameters": {"x.$": "$.x", "b": b, "j": 9}, "End": true}}}))
+        .map(|b| json!({"StartAt": format!("S{b}"), "States": {format!("S{b}"): {"Type": "Pass", "Parameters": {"x.$": "$.x", "b": b, "j": 9}, "End": true}}}))
         .collect();
     let parallel =
         json!({"StartAt": "Fanout", "States": {"Fanout": {"Type": "Parallel", "Branches": branches, "End": true}}});
