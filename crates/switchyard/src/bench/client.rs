@@ -56,7 +56,13 @@ impl Connection {
     }
 
     async fn send(&mut self, operation: &str, body: &Value) -> Result<Value> {
-        if self.sender.is_none() {
+        // A connection the server closed while idle is replaced before the request is
+        // sent, so no request is lost (or sent twice) on its account.
+        let usable = match self.sender.as_mut() {
+            Some(sender) => sender.ready().await.is_ok(),
+            None => false,
+        };
+        if !usable {
             self.connect().await?;
         }
         let Some(sender) = self.sender.as_mut() else {
