@@ -272,6 +272,7 @@ async fn run_api(
         sync: workload.sync,
         poll,
         deadline: epoch_seconds() + options.timeout.as_secs_f64(),
+        timeout: options.timeout.as_secs_f64(),
         stall: options.stall_timeout.map(|d| d.as_secs_f64()),
         last_completion: AtomicU64::new(epoch_seconds().to_bits()),
     });
@@ -310,8 +311,9 @@ struct Shared {
     clients: usize,
     sync: bool,
     poll: Duration,
-    /// Epoch seconds after which the run gives up.
+    /// Epoch seconds after which the run gives up, `timeout` seconds after it began.
     deadline: f64,
+    timeout: f64,
     stall: Option<f64>,
     /// Epoch seconds (as bits) of the last execution any client saw finish.
     last_completion: AtomicU64,
@@ -386,7 +388,7 @@ async fn worker(shared: Arc<Shared>, t: usize, barrier: Arc<tokio::sync::Barrier
             if now > shared.deadline || stalled.is_some() {
                 let why = match stalled {
                     Some(s) => format!("STALLED(no completion for {s:.0}s)"),
-                    None => format!("TIMEOUT({:.0}s)", shared.deadline - now),
+                    None => format!("TIMEOUT({:.0}s)", shared.timeout),
                 };
                 for (i, _, ts) in pending {
                     done.push((i, Record::other(&why, None, ts)));
