@@ -1,33 +1,42 @@
 //! `switchyard bench`: a load generator for the API server.
 //!
-//! It starts `switchyard serve` (this same binary) on a free port with a fresh data
-//! directory, and drives it over keep-alive HTTP/1.1 connections, one request at a time per
-//! connection, many connections at once. It prints:
+//! By default it starts `switchyard serve` (this same binary) on a free port with a fresh
+//! data directory, and drives it over keep-alive HTTP/1.1 connections, one request at a time
+//! per connection, many connections at once. It prints:
 //! - server start to first answered request;
 //! - Standard executions (durable) of a 5-state machine: executions/s from the first start
 //!   to the last stop, and p50/p99 start-to-finish latency (the executions' own start and
 //!   stop dates);
 //! - Express executions through StartSyncExecution: executions/s and p50/p99 request time;
 //! - server CPU seconds per 1,000 executions of each kind (from `/proc/<pid>/stat`);
+//! - the peak RSS (`VmHWM`) of a fresh server running an inline Map of 10,000 items × 3
+//!   states as Standard executions through the API, after the first run and after three;
 //! - a restart with 100,000 stored executions: time to the first answered request.
+//!
+//! With `--workloads DIR` it also runs the six workloads of the shared `sfn-bench` harness
+//! (`harness`, `workloads`) and prints `bench.py`'s metrics. With `--endpoint` it measures a
+//! server that is already running instead.
 
-use std::net::{SocketAddr, TcpListener};
+mod client;
+mod harness;
+mod workloads;
+
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::Args;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
+use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use store::Store;
 
+use client::{cpu_seconds, percentile, Connection, Server};
+
 #[derive(Args)]
 pub(crate) struct BenchArgs {
-    /// Executions per workload.
+    /// Executions per workload of the Standard and Express figures (0 skips them).
     #[arg(long, default_value_t = 10_000)]
     executions: usize,
     /// Concurrent connections.
@@ -36,9 +45,57 @@ pub(crate) struct BenchArgs {
     /// Stored executions for the restart measurement (0 to skip it).
     #[arg(long, default_value_t = 100_000)]
     stored: usize,
-    /// Run the server with `--in-memory` (no restart measurement).
+    /// Run the servers with `--in-memory` (no restart measurement).
     #[arg(long)]
     in_memory: bool,
+    /// Items of the inline Map whose server peak RSS is measured (0 skips it).
+    #[arg(long, default_value_t = 10_000)]
+    map_items: usize,
+    /// Runs of the inline Map, one after another on the same server.
+    #[arg(long, default_value_t = 3)]
+    map_runs: usize,
+    /// Also run the shared sfn-bench workloads whose definitions are in this folder
+    /// (`w1_pass_chain.asl.json` … `w6_express_sync.asl.json`, e.g.
+    /// `../shared/bench/workloads`), with bench.py's inputs, checks and metrics.
+    #[arg(long, value_name = "DIR")]
+    workloads: Option<PathBuf>,
+    /// Which workloads: keys or names, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "w1,w2,w3,w4,w5,w6")]
+    only: Vec<String>,
+    /// Runs per workload (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Scale the execution counts of w2/w4/w5/w6 and the item count of w3.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Per-run time limit, in seconds.
+    #[arg(long, default_value_t = 600.0)]
+    timeout: f64,
+    /// Give up a run when no execution finished for this many seconds (0 = never).
+    #[arg(long, default_value_t = 300.0)]
+    stall_timeout: f64,
+    /// DescribeExecution poll interval in ms (default 5 for one execution, 20 otherwise).
+    #[arg(long)]
+    poll_ms: Option<f64>,
+    /// w3 as a STANDARD execution, or as an EXPRESS machine through StartSyncExecution.
+    #[arg(long, value_enum, default_value_t = W3Mode::Standard)]
+    w3_mode: W3Mode,
+    /// Measure the server already running at this loopback URL (e.g. http://127.0.0.1:8083)
+    /// instead of starting one; the restart measurement is then skipped.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// The PID of the server at --endpoint, to read its CPU time and peak RSS.
+    #[arg(long, requires = "endpoint")]
+    server_pid: Option<u32>,
+    /// The target's label in the workload results.
+    #[arg(long, default_value = "switchyard")]
+    name: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum W3Mode {
+    Standard,
+    ExpressSync,
 }
 
 /// Five states: what a small real workflow does between its tasks.
@@ -49,95 +106,15 @@ const FIVE_STATES: &str = r#"{"StartAt": "A", "States": {
   "D": {"Type": "Pass", "Result": "done", "ResultPath": "$.result", "Next": "E"},
   "E": {"Type": "Succeed"}}}"#;
 
-/// One keep-alive connection to the server.
-struct Connection {
-    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
-}
-
-impl Connection {
-    async fn open(address: SocketAddr) -> Result<Connection> {
-        let stream = tokio::net::TcpStream::connect(address).await?;
-        stream.set_nodelay(true)?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(connection);
-        Ok(Connection { sender })
-    }
-
-    async fn call(&mut self, operation: &str, body: &Value) -> Result<Value> {
-        let request = hyper::Request::post("/")
-            .header("host", "localhost")
-            .header("content-type", "application/x-amz-json-1.0")
-            .header("x-amz-target", format!("AWSStepFunctions.{operation}"))
-            .body(Full::new(Bytes::from(body.to_string())))?;
-        let response = self.sender.send_request(request).await?;
-        let status = response.status();
-        let bytes = response.into_body().collect().await?.to_bytes();
-        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("{operation} failed ({status}): {value}");
-        }
-        Ok(value)
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-fn start_server(data_dir: Option<&Path>, port: u16) -> Result<Child> {
-    let exe = std::env::current_exe()?;
-    let mut command = Command::new(exe);
-    command.args(["serve", "--port", &port.to_string()]);
-    match data_dir {
-        Some(dir) => command.arg("--data-dir").arg(dir),
-        None => command.arg("--in-memory"),
-    };
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("cannot start the server")
-}
-
-/// Time from now until the server answers a request.
-async fn until_answered(address: SocketAddr) -> Result<Duration> {
-    let started = Instant::now();
-    loop {
-        if let Ok(mut c) = Connection::open(address).await {
-            if c.call("ListStateMachines", &json!({})).await.is_ok() {
-                return Ok(started.elapsed());
-            }
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("the server did not answer within 30 s");
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-}
-
-/// CPU seconds (user + system) the process has used so far.
-fn cpu_seconds(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return f64::NAN;
-    };
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, r)| r)
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields
-        .get(11..13)
-        .map_or(0.0, |f| f.iter().filter_map(|t| t.parse::<f64>().ok()).sum());
-    ticks / 100.0
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+/// The inline Map of `cargo bench -p engine`: a 3-state iterator (Pass with
+/// `States.Format`, Choice, Pass) over every item, all at once.
+const INLINE_MAP: &str = r#"{"StartAt": "Map", "States": {"Map": {
+  "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0, "End": true,
+  "ItemProcessor": {"StartAt": "Format", "States": {
+    "Format": {"Type": "Pass", "Parameters": {"n.$": "$.n", "s.$": "States.Format('item-{}', $.n)"}, "Next": "Check"},
+    "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": 5000, "Next": "Big"}], "Default": "Small"},
+    "Small": {"Type": "Pass", "Parameters": {"v.$": "States.Format('small-{}', $.s)"}, "OutputPath": "$.v", "End": true},
+    "Big": {"Type": "Pass", "Parameters": {"v.$": "States.Format('big-{}', $.s)"}, "OutputPath": "$.v", "End": true}}}}}}"#;
 
 /// Run `total` calls over `connections` connections; returns each call's result.
 async fn fan_out<F>(address: SocketAddr, total: usize, connections: usize, body: F) -> Result<Vec<(Value, f64)>>
@@ -172,17 +149,22 @@ where
 }
 
 async fn create_machine(address: SocketAddr, name: &str, kind: &str) -> Result<String> {
+    create_machine_of(address, name, kind, FIVE_STATES).await
+}
+
+async fn create_machine_of(address: SocketAddr, name: &str, kind: &str, definition: &str) -> Result<String> {
     let mut c = Connection::open(address).await?;
+    let name = format!("{name}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let created = c
         .call(
             "CreateStateMachine",
-            &json!({"name": name, "definition": FIVE_STATES, "roleArn": "arn:aws:iam::123456789012:role/bench", "type": kind}),
+            &json!({"name": name, "definition": definition, "roleArn": "arn:aws:iam::123456789012:role/bench", "type": kind}),
         )
         .await?;
     Ok(created["stateMachineArn"].as_str().unwrap_or_default().to_owned())
 }
 
-async fn standard(address: SocketAddr, pid: u32, args: &BenchArgs) -> Result<()> {
+async fn standard(address: SocketAddr, pid: Option<u32>, args: &BenchArgs) -> Result<()> {
     let machine = create_machine(address, "bench-standard", "STANDARD").await?;
     let cpu_before = cpu_seconds(pid);
     let m = machine.clone();
@@ -245,7 +227,7 @@ async fn standard(address: SocketAddr, pid: u32, args: &BenchArgs) -> Result<()>
     Ok(())
 }
 
-async fn express(address: SocketAddr, pid: u32, args: &BenchArgs) -> Result<()> {
+async fn express(address: SocketAddr, pid: Option<u32>, args: &BenchArgs) -> Result<()> {
     let machine = create_machine(address, "bench-express", "EXPRESS").await?;
     let cpu_before = cpu_seconds(pid);
     let started = Instant::now();
@@ -269,6 +251,79 @@ async fn express(address: SocketAddr, pid: u32, args: &BenchArgs) -> Result<()> 
         percentile(&latencies, 0.99),
         cpu / n as f64 * 1000.0
     );
+    Ok(())
+}
+
+/// The inline Map of `items` items × 3 states as Standard executions through the API, `runs`
+/// times one after another on a server that ran nothing else: the first run's duration and
+/// the server's peak RSS after the first run and after all of them (memory a run leaves
+/// behind, such as SQLite's page cache, raises the later peaks).
+async fn map_rss(server: &Server, items: usize, runs: usize) -> Result<()> {
+    let address = server.address();
+    let pid = server.pid();
+    client::reset_peak_rss(pid);
+    let before = client::rss_mb(pid);
+    let machine = create_machine_of(address, "bench-map", "STANDARD", INLINE_MAP).await?;
+    let input = json!({ "items": (0..items).map(|n| json!({ "n": n })).collect::<Vec<_>>() }).to_string();
+    let mut c = Connection::open(address).await?;
+    let mut first = None;
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let execution = c
+            .call("StartExecution", &json!({"stateMachineArn": machine, "input": input}))
+            .await?;
+        let arn = execution["executionArn"].as_str().unwrap_or_default().to_owned();
+        let described = loop {
+            let d = c.call("DescribeExecution", &json!({ "executionArn": arn })).await?;
+            if d["status"] != "RUNNING" {
+                break d;
+            }
+            if started.elapsed() > Duration::from_secs(600) {
+                bail!("the inline Map did not finish within 600 s");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        let seen = started.elapsed();
+        check_map_output(&described, items)?;
+        let server_s =
+            described["stopDate"].as_f64().unwrap_or(f64::NAN) - described["startDate"].as_f64().unwrap_or(f64::NAN);
+        first.get_or_insert((seen, server_s, client::peak_rss_mb(pid)));
+    }
+    let Some((seen, server_s, first_peak)) = first else {
+        return Ok(());
+    };
+    let mb = |v: Option<f64>| v.map_or("unknown (no --server-pid)".to_owned(), |v| format!("{v:.1} MB"));
+    println!(
+        "inline Map ({items} items x 3 states, Standard, through the API): start to seen finished {:.3} s (server {:.3} s), server peak RSS {} after the first run, {} after {} runs (VmHWM; {} before)",
+        seen.as_secs_f64(),
+        server_s,
+        mb(first_peak),
+        mb(client::peak_rss_mb(pid)),
+        runs.max(1),
+        mb(before)
+    );
+    Ok(())
+}
+
+/// The Map SUCCEEDED with every item's string, in order.
+fn check_map_output(described: &Value, items: usize) -> Result<()> {
+    let output: Value = serde_json::from_str(described["output"].as_str().unwrap_or("null")).unwrap_or_default();
+    let expected = |n: usize| format!("{}-item-{n}", if n >= 5000 { "big" } else { "small" });
+    let right = output
+        .as_array()
+        .is_some_and(|o| o.len() == items && o.iter().enumerate().all(|(n, v)| *v == expected(n)));
+    if described["status"] != "SUCCEEDED" || !right {
+        bail!(
+            "the inline Map ended {} with an unexpected output: {}",
+            described["status"],
+            described["output"]
+                .as_str()
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect::<String>()
+        );
+    }
     Ok(())
 }
 
@@ -314,46 +369,101 @@ fn store_executions(data_dir: &Path, count: usize) -> Result<()> {
 }
 
 pub(crate) fn bench(args: BenchArgs) -> Result<ExitCode> {
-    let data_dir: PathBuf = std::env::temp_dir().join(format!("switchyard-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data_dir);
-    std::fs::create_dir_all(&data_dir)?;
+    let scratch: PathBuf = std::env::temp_dir().join(format!("switchyard-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let port = free_port()?;
-    let address: SocketAddr = ([127, 0, 0, 1], port).into();
-    let spawned = Instant::now();
-    let mut server = start_server((!args.in_memory).then_some(data_dir.as_path()), port)?;
-    let result = runtime.block_on(async {
-        until_answered(address).await?;
-        println!(
-            "server start to first answered request: {:.1} ms",
-            spawned.elapsed().as_secs_f64() * 1000.0
-        );
-        standard(address, server.id(), &args).await?;
-        express(address, server.id(), &args).await
-    });
-    let _ = server.kill();
-    let _ = server.wait();
-    result?;
-    if args.stored > 0 && !args.in_memory {
-        store_executions(&data_dir, args.stored.saturating_sub(args.executions))?;
-        let port = free_port()?;
-        let address: SocketAddr = ([127, 0, 0, 1], port).into();
-        let spawned = Instant::now();
-        let mut server = start_server(Some(&data_dir), port)?;
-        let answered = runtime.block_on(until_answered(address));
-        let elapsed = spawned.elapsed();
-        let _ = server.kill();
-        let _ = server.wait();
-        answered?;
-        println!(
-            "restart with {} stored executions to first answered request: {:.1} ms",
-            args.stored.max(args.executions),
-            elapsed.as_secs_f64() * 1000.0
-        );
+    let result = runtime.block_on(measure(&args, &scratch));
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+async fn measure(args: &BenchArgs, scratch: &Path) -> Result<ExitCode> {
+    let external = match &args.endpoint {
+        Some(endpoint) => Some((client::endpoint_address(endpoint)?, args.server_pid)),
+        None => None,
+    };
+    let server_for = |dir: &str| {
+        let dir = scratch.join(dir);
+        async move {
+            match external {
+                Some((address, pid)) => Ok(Server::External { address, pid }),
+                None => Server::spawn(dir, args.in_memory).await,
+            }
+        }
+    };
+    if args.executions > 0 {
+        let server = server_for("figures").await?;
+        if let Some(startup) = server.startup() {
+            println!(
+                "server start to first answered request: {:.1} ms",
+                startup.as_secs_f64() * 1000.0
+            );
+        }
+        standard(server.address(), server.pid(), args).await?;
+        express(server.address(), server.pid(), args).await?;
+        if args.stored > 0 && !args.in_memory {
+            if let Some(data_dir) = server.stop_keeping_data() {
+                restart(args, data_dir).await?;
+            }
+        }
+    } else if args.stored > 0 && external.is_none() && !args.in_memory {
+        restart(args, scratch.join("figures")).await?;
     }
-    let _ = std::fs::remove_dir_all(&data_dir);
-    Ok(ExitCode::SUCCESS)
+    if args.map_items > 0 {
+        let server = server_for("map").await?;
+        map_rss(&server, args.map_items, args.map_runs).await?;
+    }
+    let Some(folder) = &args.workloads else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut selected = Vec::new();
+    let all = workloads::all();
+    for key in &args.only {
+        let key = key.trim();
+        match all.iter().find(|w| w.key == key || w.name == key) {
+            Some(w) => selected.push(w.clone()),
+            None => bail!("unknown workload {key:?} (w1 … w6 or their names)"),
+        }
+    }
+    if let W3Mode::ExpressSync = args.w3_mode {
+        for w in selected.iter_mut().filter(|w| w.key == "w3") {
+            w.machine_type = "EXPRESS";
+            w.sync = true;
+            w.name = "inline-map-express";
+        }
+    }
+    let options = harness::Options {
+        folder: folder.clone(),
+        target: args.name.clone(),
+        runs: args.runs.max(1),
+        scale: args.scale,
+        timeout: Duration::from_secs_f64(args.timeout.max(0.0)),
+        stall_timeout: (args.stall_timeout > 0.0).then(|| Duration::from_secs_f64(args.stall_timeout)),
+        poll: args.poll_ms.map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0)),
+        endpoint: external,
+        scratch: scratch.join("workloads"),
+    };
+    let all_ok = harness::run_all(&options, &selected).await?;
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Fill `data_dir` up to `--stored` executions and time a server's start on it.
+async fn restart(args: &BenchArgs, data_dir: PathBuf) -> Result<()> {
+    std::fs::create_dir_all(&data_dir)?;
+    let dir = data_dir.clone();
+    let count = args.stored.saturating_sub(args.executions);
+    tokio::task::spawn_blocking(move || store_executions(&dir, count))
+        .await
+        .context("storing executions")??;
+    let server = Server::spawn(data_dir, false).await?;
+    println!(
+        "restart with {} stored executions to first answered request: {:.1} ms",
+        args.stored.max(args.executions),
+        server.startup().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+    Ok(())
 }

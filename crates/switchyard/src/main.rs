@@ -27,7 +27,8 @@ enum Command {
     /// Serve the AWS Step Functions API (AWS JSON 1.0) with durable executions.
     Serve(serve::ServeArgs),
     /// Measure the server: durable Standard and Express executions per second, latency,
-    /// CPU per execution, start and restart times.
+    /// CPU per execution, start and restart times, the peak RSS of an inline Map; with
+    /// --workloads, the shared sfn-bench workloads.
     Bench(bench::BenchArgs),
     /// Run one execution of a state machine and print its result as JSON.
     Run(RunArgs),

@@ -5,6 +5,7 @@
 //! Tests in `known_gaps` pin today's behaviour where it differs from AWS's; each carries a
 //! `FIXME(aws)` saying what AWS does.
 
+mod bench;
 mod choice;
 mod context;
 mod errors;
