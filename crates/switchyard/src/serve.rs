@@ -32,7 +32,8 @@ pub(crate) struct ServeArgs {
     /// Multiply Wait and retry delays by this factor (0 = do not wait).
     #[arg(long, env = "WAIT_TIME_SCALE", default_value_t = 1.0)]
     wait_scale: f64,
-    /// The largest payload (execution input, state output), in bytes (AWS: 256 KiB).
+    /// The largest payload (execution input, state output), in bytes (AWS: 256 KiB). It also
+    /// sizes what one JSONPath, intrinsic or JSONata evaluation may use: 128 times it in memory.
     #[arg(long, default_value_t = 256 * 1024)]
     max_payload_bytes: usize,
     /// A Step Functions Local mock configuration file: StartExecution and
