@@ -6,8 +6,8 @@
 //! before the result's size could be checked against the payload limit. So the limit is
 //! checked while the result is built. A [`Budget`] counts two things as an evaluation goes:
 //!
-//! - **memory**: every value it selects or builds costs its approximate size in memory
-//!   ([`Budget::charge_value`]); at most [`MEMORY_FACTOR`] times the payload limit (32 MiB
+//! - **memory**: every value it selects or builds costs its approximate size in memory,
+//!   allocations included ([`Budget::charge_value`]); at most [`MEMORY_FACTOR`] times the payload limit (32 MiB
 //!   for AWS's 256 KiB). A payload at the limit takes about 10 to 40 times its text size once
 //!   parsed, so legitimate evaluations, whose results must fit a payload, stay far below.
 //! - **work**: every node a path visits costs one step; at most [`WORK_FACTOR`] times the
@@ -44,9 +44,17 @@ pub const MEMORY_FACTOR: usize = 128;
 /// How many times the payload limit (in bytes) an evaluation may take steps.
 pub const WORK_FACTOR: usize = 64;
 
-/// What one object member costs besides its key's text and its value: the key's `String`
-/// and the map's index entry.
-const MEMBER_OVERHEAD: usize = size_of::<String>() + 2 * size_of::<usize>();
+/// What one heap allocation costs besides its contents (the allocator's header and
+/// rounding), roughly.
+pub const ALLOCATION_OVERHEAD: usize = 16;
+
+/// What one object member costs besides its key's text and its value: its hash, the key's
+/// `String` and that string's allocation, and the map's index entry.
+pub const MEMBER_OVERHEAD: usize = size_of::<u64>() + size_of::<String>() + ALLOCATION_OVERHEAD + 16;
+
+/// What one object costs besides its members: its two allocations (entries and index) and
+/// the index's spare room.
+pub const OBJECT_OVERHEAD: usize = 2 * ALLOCATION_OVERHEAD + 32;
 
 /// The memory and work one evaluation may still use. Not thread-safe: one evaluation runs
 /// on one thread.
@@ -140,14 +148,15 @@ impl Budget {
         let mut pending = vec![value];
         while let Some(value) = pending.pop() {
             let own = match value {
-                Value::String(s) => s.len(),
+                Value::String(s) if s.is_empty() => 0,
+                Value::String(s) => s.len() + ALLOCATION_OVERHEAD,
                 Value::Array(items) => {
                     pending.extend(items.iter());
-                    0
+                    ALLOCATION_OVERHEAD
                 }
                 Value::Object(map) => {
                     pending.extend(map.values());
-                    map.keys().map(|key| key.len() + MEMBER_OVERHEAD).sum()
+                    OBJECT_OVERHEAD + map.keys().map(|key| key.len() + MEMBER_OVERHEAD).sum::<usize>()
                 }
                 Value::Null | Value::Bool(_) | Value::Number(_) => 0,
             };
@@ -201,9 +210,13 @@ mod tests {
         let table = [
             (json!(null), node),
             (json!(12.5), node),
-            (json!("abc"), node + 3),
-            (json!([1, 2]), 3 * node),
-            (json!({"ab": [true]}), 3 * node + 2 + MEMBER_OVERHEAD),
+            (json!(""), node),
+            (json!("abc"), node + 3 + ALLOCATION_OVERHEAD),
+            (json!([1, 2]), 3 * node + ALLOCATION_OVERHEAD),
+            (
+                json!({"ab": [true]}),
+                3 * node + OBJECT_OVERHEAD + 2 + MEMBER_OVERHEAD + ALLOCATION_OVERHEAD,
+            ),
         ];
         for (value, cost) in table {
             let budget = Budget::unlimited();

@@ -50,7 +50,7 @@ use jsonata_core::parser::ParserError;
 use jsonata_core::value::{JArray, JMap, JValue};
 use serde_json::{Number, Value};
 
-use crate::budget::{Budget, OverBudget};
+use crate::budget::{self, Budget, OverBudget};
 
 /// How long one evaluation may run before it fails with `D1012`.
 ///
@@ -661,15 +661,17 @@ fn to_json(value: &JValue, depth: usize) -> Result<Option<Value>, JsonataError> 
 fn charge(result: &JValue, budget: &Budget) -> Result<(), JsonataError> {
     let mut pending = vec![result];
     while let Some(value) = pending.pop() {
+        // The same estimate as `Budget::charge_value` makes of the JSON it becomes.
         let own = match value {
-            JValue::String(s) => s.len(),
+            JValue::String(s) if s.is_empty() => 0,
+            JValue::String(s) => s.len() + budget::ALLOCATION_OVERHEAD,
             JValue::Array(items) => {
                 pending.extend(items.iter());
-                0
+                budget::ALLOCATION_OVERHEAD
             }
             JValue::Object(map) => {
                 pending.extend(map.values());
-                map.keys().map(|key| key.len() + std::mem::size_of::<String>()).sum()
+                budget::OBJECT_OVERHEAD + map.keys().map(|key| key.len() + budget::MEMBER_OVERHEAD).sum::<usize>()
             }
             _ => 0,
         };

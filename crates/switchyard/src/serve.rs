@@ -33,7 +33,8 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "WAIT_TIME_SCALE", default_value_t = 1.0)]
     wait_scale: f64,
     /// The largest payload (execution input, state output, SendTaskSuccess output), in
-    /// bytes (AWS: 256 KiB).
+    /// bytes (AWS: 256 KiB). It also sizes what one JSONPath, intrinsic or JSONata
+    /// evaluation may use: 128 times it in memory.
     #[arg(long, env = "SWITCHYARD_MAX_PAYLOAD_BYTES", default_value_t = 256 * 1024)]
     max_payload_bytes: usize,
     /// The largest state machine definition, in bytes (AWS: 1 MB).

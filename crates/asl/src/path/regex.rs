@@ -296,7 +296,7 @@ impl Translator {
                 };
                 self.out.push_str(dot);
             }
-            '^' => self.out.push_str(if self.flags.multiline { "(?m:^)" } else { "\\A" }),
+            '^' => self.line_start(),
             '$' => self.line_end(),
             '(' => self.group()?,
             '[' => self.class()?,
@@ -306,6 +306,16 @@ impl Translator {
             other => self.literal(other),
         }
         Ok(())
+    }
+
+    /// Java's `^`: the start of a line with the `m` flag, else the start of the text.
+    fn line_start(&mut self) {
+        let anchor = match (self.flags.multiline, self.flags.unix_lines) {
+            (false, _) => "\\A",
+            (true, true) => "(?m:^)",
+            (true, false) => "(?mR:^)",
+        };
+        self.out.push_str(anchor);
     }
 
     /// Java's `$`: the end of a line with the `m` flag, else the end of the text or the
@@ -633,6 +643,9 @@ mod tests {
             ("a\\Z\\n", "", "a\n", true),
             ("a\\nb", "m", "a\nb", true),
             ("a$\\n^b", "m", "a\nb", true),
+            ("a\\r^b", "m", "a\rb", true),
+            ("a\\r^b", "md", "a\rb", false),
+            ("a$\\r", "", "a\r", true),
             ("^a", "", "a", true),
             ("\\Aab\\z", "", "ab", true),
             ("a\\tb", "", "a\tb", true),

@@ -82,6 +82,7 @@ async fn runaway_evaluations_fail_their_state_cleanly() {
     let out = wait_done(&client, &execution, Duration::from_secs(10)).await;
     assert_eq!(out.status, ExecutionStatus::Succeeded);
     let peak = server.peak_rss_bytes().expect("the server's peak RSS");
+    eprintln!("server peak RSS over the runaway executions: {} MB", peak >> 20);
     assert!(peak < MAX_RSS, "the server peaked at {} MB", peak >> 20);
 }
 
@@ -123,6 +124,7 @@ async fn a_stored_runaway_execution_fails_after_restart() {
     // The server is still there, and the failure is final: a second restart resumes nothing.
     client.list_state_machines().send().await.expect("still serving");
     let peak = server.peak_rss_bytes().expect("the server's peak RSS");
+    eprintln!("restarted server peak RSS: {} MB", peak >> 20);
     assert!(peak < MAX_RSS, "the server peaked at {} MB", peak >> 20);
     server.kill();
     server.restart();
