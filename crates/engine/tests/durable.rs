@@ -225,3 +225,78 @@ fn mock_invocation_counts_survive_a_resume() {
         .count();
     assert_eq!(polls, 1, "the resumed run polls once more, and is answered \"done\"");
 }
+
+/// Answers every task with its parameters, counting the calls.
+struct Counting(RefCell<Vec<Value>>);
+
+impl integrations::Integration for Counting {
+    fn invoke(&self, request: integrations::TaskRequest) -> integrations::TaskFuture<'_> {
+        self.0.borrow_mut().push(request.parameters.clone());
+        Box::pin(async move { Ok(json!({"done": request.parameters})) })
+    }
+}
+
+/// Issue 11: a run resumed inside a Map state re-enters only the iterations that had not
+/// finished; a Task whose iteration finished before the checkpoint is not called again.
+#[test]
+fn a_run_resumed_inside_a_map_runs_only_the_unfinished_iterations() {
+    let machine = asl::loader::load(&json!({"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "End": true,
+        "ItemProcessor": {"StartAt": "Work", "States": {
+            "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"n.$": "$"}, "End": true}
+        }}
+    }}}))
+    .unwrap();
+    let mut spec = spec();
+    spec.input = ExecutionInput::from_value(json!({"items": [0, 1, 2, 3]}));
+    let recorder = Recorder {
+        steps: RefCell::new(Vec::new()),
+    };
+    let calls = Counting(RefCell::new(Vec::new()));
+    let hooks = Hooks {
+        observer: Some(&recorder),
+        ..Hooks::default()
+    };
+    let first = block(run_with(&machine, &spec, &calls, &SystemClock, &options(), hooks));
+    assert_eq!(first.status, Status::Succeeded);
+    let expected = json!([{"done": {"n": 0}}, {"done": {"n": 1}}, {"done": {"n": 2}}, {"done": {"n": 3}}]);
+    assert_eq!(first.output, Some(expected.clone()));
+    assert_eq!(calls.0.borrow().len(), 4);
+
+    // The step committed when iteration 1 reached its Task: iteration 0 is done.
+    let steps = recorder.steps.into_inner();
+    let (_, resume) = steps
+        .iter()
+        .find(|(_, c)| {
+            c.inside.as_ref().is_some_and(|inside| {
+                inside.children.len() == 2
+                    && matches!(inside.children.get(&1), Some(engine::execution::Child::At(p)) if p.state == "Work")
+            })
+        })
+        .expect("a step inside the Map with iteration 1 at its Task")
+        .clone();
+    assert_eq!(resume.state, "Each");
+    let inside = resume.inside.clone().unwrap();
+    assert_eq!(
+        inside.children.get(&0),
+        Some(&engine::execution::Child::Succeeded(json!({"done": {"n": 0}})))
+    );
+
+    let calls = Counting(RefCell::new(Vec::new()));
+    let recorder = Recorder {
+        steps: RefCell::new(Vec::new()),
+    };
+    let hooks = Hooks {
+        observer: Some(&recorder),
+        resume: Some(resume),
+        ..Hooks::default()
+    };
+    let resumed = block(run_with(&machine, &spec, &calls, &SystemClock, &options(), hooks));
+    assert_eq!(resumed.status, Status::Succeeded);
+    assert_eq!(resumed.output, Some(expected));
+    // Iteration 0 is not run again; 1 re-enters its Task, 2 and 3 run.
+    assert_eq!(*calls.0.borrow(), [json!({"n": 1}), json!({"n": 2}), json!({"n": 3})]);
+    let kinds: Vec<String> = resumed.history.iter().map(|e| e.kind.type_name()).collect();
+    assert!(!kinds.contains(&"MapStateEntered".to_owned()), "{kinds:?}");
+    assert!(!kinds.contains(&"MapStateStarted".to_owned()), "{kinds:?}");
+}

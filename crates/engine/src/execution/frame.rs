@@ -9,6 +9,7 @@ use std::rc::Rc;
 use asl::errors::{names, Failure};
 use serde_json::{Map as JsonMap, Value};
 
+use super::progress::{FrameProgress, Inside, Position, Tracker};
 use super::VariableLimits;
 
 /// Variables visible to a thread of states: its own, then its parent's (read-only).
@@ -24,6 +25,8 @@ pub(super) struct Frame {
     pub(super) map_item: Option<(usize, Value)>,
     /// False inside a Distributed Map's child executions, whose events AWS records elsewhere.
     pub(super) record: bool,
+    /// Set when the run commits this thread's progress (see `progress`).
+    pub(super) progress: Option<Box<FrameProgress>>,
 }
 
 impl Frame {
@@ -34,6 +37,7 @@ impl Frame {
             parent: None,
             map_item: None,
             record: true,
+            progress: None,
         }
     }
 
@@ -44,7 +48,67 @@ impl Frame {
             parent: Some(parent.clone()),
             map_item,
             record: record && parent.record,
+            progress: None,
         }
+    }
+
+    /// Have the run commit this thread's progress (see `progress`).
+    pub(super) fn tracked(mut self) -> Frame {
+        self.progress = Some(Box::default());
+        self
+    }
+
+    /// Remember the resume point this thread of states is about to enter.
+    pub(super) fn reach(&self, state: &str, input: &Value) {
+        if let Some(progress) = &self.progress {
+            *progress.at.borrow_mut() = Some(Position {
+                state: state.to_owned(),
+                input: input.clone(),
+                variables: self.snapshot(),
+                inside: None,
+            });
+        }
+    }
+
+    /// Where this thread of states stands, for a checkpoint (`None`: untracked, or no
+    /// resume point reached yet).
+    pub(super) fn position(&self) -> Option<Position> {
+        let progress = self.progress.as_ref()?;
+        let mut position = progress.at.borrow().clone()?;
+        position.inside = progress.nested.borrow().as_ref().map(|t| Box::new(t.snapshot()));
+        Some(position)
+    }
+
+    /// The Map or Parallel attempt now running in this thread of states (or none).
+    pub(super) fn set_nested(&self, tracker: Option<Rc<Tracker>>) {
+        if let Some(progress) = &self.progress {
+            *progress.nested.borrow_mut() = tracker;
+        }
+    }
+
+    /// Resume the first state of this thread inside its Map or Parallel state.
+    pub(super) fn resume_inside(&self, inside: Option<Inside>) {
+        if let Some(progress) = &self.progress {
+            *progress.resumed.borrow_mut() = inside;
+        }
+    }
+
+    /// Whether the first state of this thread is still to be resumed inside.
+    pub(super) fn resuming(&self) -> bool {
+        self.progress.as_ref().is_some_and(|p| p.resumed.borrow().is_some())
+    }
+
+    pub(super) fn take_resumed(&self) -> Option<Inside> {
+        self.progress.as_ref().and_then(|p| p.resumed.borrow_mut().take())
+    }
+
+    /// The top-level frame.
+    pub(super) fn top(self: &Rc<Frame>) -> Rc<Frame> {
+        let mut frame = self.clone();
+        while let Some(parent) = frame.parent.clone() {
+            frame = parent;
+        }
+        frame
     }
 
     pub(super) fn lookup(&self, name: &str) -> Option<Value> {

@@ -3,6 +3,8 @@
 //! `Output` in JSONata states, and `Assign`. The state modules call these in that order;
 //! TestState's probe sees each intermediate value.
 
+use std::borrow::Cow;
+
 use asl::definition::{Dynamic, QueryLanguage, ResultPath, State, Text};
 use asl::errors::{names, Failure};
 use asl::template::{select, Scope, Template};
@@ -14,12 +16,14 @@ use super::test_state::Seen;
 use super::{Assigned, Entered};
 
 impl<'a> Run<'a> {
-    /// Apply `InputPath` to the state's input.
-    pub(super) fn effective_input(&self, cx: &Entered<'_>) -> Result<Value, Failure> {
+    /// Apply `InputPath` to the state's input (borrowed when there is none: no copy).
+    pub(super) fn effective_input<'c>(&self, cx: &'c Entered<'_>) -> Result<Cow<'c, Value>, Failure> {
         match &cx.state.input_path {
-            None => Ok(cx.raw_input.clone()),
-            Some(None) => Ok(Value::Object(JsonMap::new())),
-            Some(Some(path)) => self.select_io_path(path, &cx.raw_input, cx.state, cx.frame),
+            None => Ok(Cow::Borrowed(&cx.raw_input)),
+            Some(None) => Ok(Cow::Owned(Value::Object(JsonMap::new()))),
+            Some(Some(path)) => self
+                .select_io_path(path, &cx.raw_input, cx.state, cx.frame)
+                .map(Cow::Owned),
         }
     }
 

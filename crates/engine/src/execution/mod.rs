@@ -17,6 +17,7 @@
 //! - `hooks.rs`: what a caller plugs in (durability, task tokens, stop, mocks).
 //! - `test_state.rs`: TestState, which runs the same `states` code with a probe.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
@@ -32,6 +33,7 @@ use crate::history::{Event, EventKind};
 mod frame;
 mod hooks;
 mod io;
+mod progress;
 mod recovery;
 mod run;
 mod scope;
@@ -39,6 +41,7 @@ mod states;
 pub mod test_state;
 
 pub use hooks::{Hooks, LocalFuture, Observer, Stop, TokenHub};
+pub use progress::{Child, Inside, Position};
 
 use frame::Frame;
 use run::{Environment, Run};
@@ -222,6 +225,10 @@ pub struct Checkpoint {
     /// How many times each mocked Task state has been invoked (see [`Hooks::mocks`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mock_invocations: BTreeMap<String, u64>,
+    /// Set when the run is inside a Map or Parallel state whose iterations or branches
+    /// have resume points: how far each has come (see [`Inside`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inside: Option<Inside>,
 }
 
 /// A Wait state in progress.
@@ -271,13 +278,19 @@ pub async fn run_with(
         run.mocks = mocks;
     });
     let start_ms = run.start_ms;
-    let root = Rc::new(Frame::root());
+    // A durable run commits the progress of its Map and Parallel states (see `progress`).
+    let root = Rc::new(match observer {
+        Some(_) => Frame::root().tracked(),
+        None => Frame::root(),
+    });
     let (start, input) = match resume {
         Some(c) => {
             if let Some(count) = c.redrive_count {
                 run.emit(true, || EventKind::ExecutionRedriven { count });
             }
             root.restore(c.variables);
+            root.reach(&c.state, &c.input);
+            root.resume_inside(c.inside);
             (machine.state_index(&c.state).unwrap_or(machine.start_at), c.input)
         }
         None => {
@@ -389,6 +402,9 @@ struct Entered<'s> {
     /// Whether runtime errors get the execution's "An error occurred while executing the
     /// state" prefix (TestState reports them without it).
     prefix_errors: bool,
+    /// A resumed Map or Parallel state: how far its iterations or branches had come
+    /// (taken by its first attempt).
+    resumed: RefCell<Option<Inside>>,
 }
 
 impl<'s> Entered<'s> {
@@ -427,15 +443,6 @@ impl Locator<'_> {
 }
 
 impl<'a> Run<'a> {
-    fn run_machine<'s>(
-        &'s self,
-        machine: &'s StateMachine,
-        input: Value,
-        frame: Rc<Frame>,
-    ) -> LocalFuture<'s, Result<Value, Failure>> {
-        self.run_states(machine, machine.start_at, input, frame)
-    }
-
     fn run_states<'s>(
         &'s self,
         machine: &'s StateMachine,
@@ -456,9 +463,14 @@ impl<'a> Run<'a> {
                     // Set before the step's commit is awaited, so a stop during it redrives
                     // this state, with the variables the previous states left.
                     *self.current.borrow_mut() = Some((index, input.clone()));
-                    if self.resumed_wait.get().is_none() && is_resume_point(state) {
+                    if self.resumed_wait.get().is_none() && !frame.resuming() && is_resume_point(state) {
                         self.checkpoint(state, &input, &frame, None).await;
                     }
+                } else if frame.progress.is_some() && !frame.resuming() && is_resume_point(state) {
+                    // Inside a Map iteration or Parallel branch of a durable run: commit
+                    // where this thread stands, with the progress of all the others.
+                    frame.reach(&state.name, &input);
+                    self.commit_progress(&frame).await;
                 }
                 let completed = self.run_state(state, input, &frame).await?;
                 match completed.transition {
@@ -477,10 +489,13 @@ impl<'a> Run<'a> {
         let record = frame.record;
         let state_type = state.kind.type_name();
         let entered_ms = self.now();
-        let entered_id = match self.resumed_wait.get() {
+        let resumed = frame.take_resumed();
+        let entered_id = match (self.resumed_wait.get(), &resumed) {
             // Resumed inside this Wait state: it entered before the restart.
-            Some(point) => point.entered_event,
-            None => {
+            (Some(point), _) => point.entered_event,
+            // Resumed inside this Map or Parallel state.
+            (None, Some(inside)) => inside.entered_event,
+            (None, None) => {
                 self.transitions.set(self.transitions.get() + 1);
                 let input_text = self.first_input_text.borrow_mut().take();
                 self.emit(record, || EventKind::StateEntered {
@@ -498,6 +513,7 @@ impl<'a> Run<'a> {
             entered_ms,
             entered_id,
             prefix_errors: self.probe.is_none(),
+            resumed: RefCell::new(resumed),
         };
         let completed = match self.dispatch(entered).await {
             Ok(completed) => completed,

@@ -3,6 +3,7 @@
 //! waits, runs again, or hands the failure to the catcher. Under TestState the verdict is
 //! reported to the probe instead of carried out.
 
+use std::cell::RefCell;
 use std::future::Future;
 
 use asl::definition::{Catcher, QueryLanguage, Transition};
@@ -40,8 +41,13 @@ where
         let failure = match attempt(retry_count).await {
             Ok(result) => {
                 let entered = Entered {
+                    state: cx.state,
                     raw_input: cx.raw_input.clone(),
-                    ..*cx
+                    frame: cx.frame,
+                    entered_ms: cx.entered_ms,
+                    entered_id: cx.entered_id,
+                    prefix_errors: cx.prefix_errors,
+                    resumed: RefCell::new(None),
                 };
                 let (assigned, output) = run.complete(entered, result, recovery.result_path)?;
                 return Ok(Completed {

@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::time::Duration;
 
 use asl::definition::{State, StateKind};
@@ -158,8 +159,35 @@ impl<'a> Run<'a> {
     /// Hand the events so far and the resume point to the observer (when there is one).
     pub(super) async fn checkpoint(&self, state: &State, input: &Value, frame: &Frame, wait: Option<WaitPoint>) {
         let Some(observer) = self.observer else { return };
+        frame.reach(&state.name, input);
         let events = self.history.borrow_mut().drain();
         let checkpoint = self.resume_point(state, input.clone(), frame, wait, true);
+        observer.step(events, checkpoint).await;
+    }
+
+    /// Hand the events so far and a resume point inside the top-level Map or Parallel
+    /// state to the observer: where the top-level state stands, with the progress of every
+    /// tracked iteration and branch (see `progress`).
+    pub(super) async fn commit_progress(&self, frame: &Rc<Frame>) {
+        let Some(observer) = self.observer else { return };
+        let Some(position) = frame.top().position() else { return };
+        let events = self.history.borrow_mut().drain();
+        let (count, chain) = self.history.borrow().position();
+        let checkpoint = Checkpoint {
+            state: position.state,
+            input: position.input,
+            variables: position.variables,
+            events: count,
+            chain,
+            rng: self.rng.get(),
+            transitions: self.transitions.get(),
+            start_ms: self.start_ms,
+            input_text: None,
+            wait: None,
+            redrive_count: None,
+            mock_invocations: self.mock_invocations.borrow().clone(),
+            inside: position.inside.map(|inside| *inside),
+        };
         observer.step(events, checkpoint).await;
     }
 
@@ -191,6 +219,7 @@ impl<'a> Run<'a> {
             wait,
             redrive_count: None,
             mock_invocations: self.mock_invocations.borrow().clone(),
+            inside: None,
         }
     }
 

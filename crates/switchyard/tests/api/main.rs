@@ -8,6 +8,7 @@ mod aws;
 mod aws_jobs;
 mod cli_walkthrough;
 mod durability;
+mod exactly_once;
 mod executions;
 mod hostile_input;
 mod http_task;

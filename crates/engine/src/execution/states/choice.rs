@@ -34,7 +34,7 @@ pub(in crate::execution) fn run(run: &Run<'_>, choice: &Choice, cx: Entered<'_>)
         Some(template) => template.evaluate(&scope).map_err(|f| cx.located(f))?,
         None => {
             drop(scope);
-            run.finish_output(state, input, Value::Null, &ResultPath::Discard, cx.frame)
+            run.finish_output(state, input.into_owned(), Value::Null, &ResultPath::Discard, cx.frame)
                 .map_err(|f| cx.located(f))?
         }
     };

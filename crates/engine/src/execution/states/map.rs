@@ -5,6 +5,7 @@
 //! (`asl::map_limits`).
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use asl::definition::{Items, Map, MapMode};
@@ -16,6 +17,7 @@ use serde_json::Value;
 
 use crate::execution::frame::Frame;
 use crate::execution::io;
+use crate::execution::progress::{has_resume_point, Child, Inside, Nested, Tracker};
 use crate::execution::run::Run;
 use crate::execution::test_state::Seen;
 use crate::execution::Entered;
@@ -27,6 +29,7 @@ pub(in crate::execution) async fn attempt(run: &Run<'_>, map: &Map, cx: &Entered
     let (state, frame, entered_ms) = (cx.state, cx.frame, cx.entered_ms);
     let located = |f: Failure| cx.located(f);
     let record = frame.record;
+    let resumed = cx.resumed.take();
     let input = run.effective_input(cx).map_err(located)?;
     run.observe(state, Seen::AfterInputPath(&input));
     let scope = run.scope(frame, &input, state, entered_ms, None);
@@ -36,7 +39,9 @@ pub(in crate::execution) async fn attempt(run: &Run<'_>, map: &Map, cx: &Entered
     }
     .map_err(located)?;
     // AWS reports the item count before it reads the concurrency and tolerance settings.
-    run.emit(record, || EventKind::MapStateStarted { length: items.len() });
+    if resumed.is_none() {
+        run.emit(record, || EventKind::MapStateStarted { length: items.len() });
+    }
     let limits = map_limits::resolve(map, &scope).map_err(located)?;
     run.observe(state, Seen::MapLimits(&limits));
     drop(scope);
@@ -47,7 +52,13 @@ pub(in crate::execution) async fn attempt(run: &Run<'_>, map: &Map, cx: &Entered
             if limits.stalls {
                 std::future::pending::<()>().await;
             }
-            iterations(run, map, cx, &input, items, &limits).await?
+            let iterations = Iterations {
+                map,
+                cx,
+                input: &input,
+                limits: &limits,
+            };
+            iterations.run(run, items, resumed).await?
         }
     };
     match &map.result_selector {
@@ -58,123 +69,200 @@ pub(in crate::execution) async fn attempt(run: &Run<'_>, map: &Map, cx: &Entered
     }
 }
 
-/// Run the iterations, at most `MaxConcurrency` at once; their outputs in item order (a
-/// tolerated failure in its item's place), or the failure that fails the Map.
-async fn iterations(
-    run: &Run<'_>,
-    map: &Map,
-    cx: &Entered<'_>,
-    input: &Value,
-    items: Vec<Value>,
-    limits: &MapLimits,
-) -> Result<Value, Failure> {
-    let (state, frame, entered_ms) = (cx.state, cx.frame, cx.entered_ms);
-    let record = frame.record;
-    let distributed = map.mode == MapMode::Distributed;
-    if distributed {
-        let label = map
-            .label
-            .clone()
-            .unwrap_or_else(|| format!("{:08x}", run.next_random() as u32));
-        let map_run_arn = format!(
-            "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
-            run.spec.region,
-            run.spec.account,
-            run.spec.state_machine_name,
-            label,
-            uuid_from(run.next_random(), run.next_random())
-        );
-        run.emit(record, || EventKind::MapRunStarted { map_run_arn });
-    }
-    let total = items.len();
-    let concurrency = limits.concurrency(total);
-    // Iterations started and not yet finished: stopped ones are reported as aborted.
-    let running = RefCell::new(std::collections::BTreeSet::new());
-    let running = &running;
-    let iterations = items.into_iter().enumerate().map(|(index, item)| {
-        let frame = frame.clone();
-        async move {
-            let iteration_record = record && !distributed;
-            let iteration_input = match &map.item_selector {
-                Some(selector) => {
-                    let child = Frame::child(&frame, Some((index, item)), true);
-                    let scope = run.scope(&child, input, state, entered_ms, None);
-                    match selector.evaluate(&scope) {
-                        Ok(v) => v,
-                        Err(f) => return (index, Err(cx.located(f))),
-                    }
-                }
-                None => item,
-            };
-            run.emit(iteration_record, || EventKind::MapIteration {
-                phase: IterationPhase::Started,
-                index,
-                name: state.name.clone(),
-            });
-            running.borrow_mut().insert(index);
-            let child = Rc::new(Frame::child(&frame, None, !distributed));
-            let result = run.run_machine(&map.processor, iteration_input, child).await;
-            running.borrow_mut().remove(&index);
-            let phase = if result.is_ok() {
-                IterationPhase::Succeeded
-            } else {
-                IterationPhase::Failed
-            };
-            run.emit(iteration_record, || EventKind::MapIteration {
-                phase,
-                index,
-                name: state.name.clone(),
-            });
-            (index, result)
+/// The iterations of one Map attempt.
+struct Iterations<'x, 's> {
+    map: &'x Map,
+    cx: &'x Entered<'s>,
+    input: &'x Value,
+    limits: &'x MapLimits,
+}
+
+impl Iterations<'_, '_> {
+    /// Run the iterations, at most `MaxConcurrency` at once; their outputs in item order
+    /// (a tolerated failure in its item's place), or the failure that fails the Map. A
+    /// resumed attempt skips the iterations that had finished and re-enters the running
+    /// ones where they stood.
+    async fn run(&self, run: &Run<'_>, items: Vec<Value>, resumed: Option<Inside>) -> Result<Value, Failure> {
+        let Iterations { map, cx, input, limits } = *self;
+        let (state, frame, entered_ms) = (cx.state, cx.frame, cx.entered_ms);
+        let record = frame.record;
+        let distributed = map.mode == MapMode::Distributed;
+        if distributed && resumed.is_none() {
+            let label = map
+                .label
+                .clone()
+                .unwrap_or_else(|| format!("{:08x}", run.next_random() as u32));
+            let map_run_arn = format!(
+                "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+                run.spec.region,
+                run.spec.account,
+                run.spec.state_machine_name,
+                label,
+                uuid_from(run.next_random(), run.next_random())
+            );
+            run.emit(record, || EventKind::MapRunStarted { map_run_arn });
         }
-    });
-    // Iterations finish in any order and free their slot at once; results keep item order.
-    let mut results: Vec<Option<Value>> = vec![None; total];
-    let mut failures = 0u64;
-    let mut first_failure = None;
-    let mut stream = stream::iter(iterations).buffer_unordered(concurrency);
-    while let Some((index, r)) = stream.next().await {
-        match r {
-            Ok(v) => results[index] = Some(v),
-            Err(f) => {
-                failures += 1;
-                let tolerated = distributed && limits.has_threshold() && !limits.exceeded(failures, total);
-                if tolerated {
-                    results[index] = Some(f.to_output());
-                    continue;
+        let total = items.len();
+        let concurrency = limits.concurrency(total);
+        // A durable run commits each iteration's progress when iterations can wait.
+        let tracker = (run.observer.is_some() && frame.progress.is_some() && has_resume_point(&map.processor))
+            .then(|| Rc::new(Tracker::new(cx.entered_id)));
+        let _nested = Nested::register(frame, tracker.clone());
+        let mut results: Vec<Option<Value>> = vec![None; total];
+        let mut failures = 0u64;
+        let mut positions = BTreeMap::new();
+        for (index, child) in resumed.map(|r| r.children).unwrap_or_default() {
+            match child {
+                Child::Succeeded(output) if index < total => {
+                    if let Some(tracker) = &tracker {
+                        tracker.succeeded(index, &output);
+                    }
+                    results[index] = Some(output);
                 }
-                first_failure = Some(f);
-                break;
+                Child::Tolerated(output) if index < total => {
+                    if let Some(tracker) = &tracker {
+                        tracker.tolerated(index, &output);
+                    }
+                    failures += 1;
+                    results[index] = Some(output);
+                }
+                Child::At(position) => {
+                    positions.insert(index, position);
+                }
+                _ => {}
             }
         }
-    }
-    drop(stream);
-    let aborted = std::mem::take(&mut *running.borrow_mut());
-    for index in aborted {
-        run.emit(record && !distributed, || EventKind::MapIteration {
-            phase: IterationPhase::Aborted,
-            index,
-            name: state.name.clone(),
+        // The iterations still to run (all of them, unless resumed), with where each stood.
+        let finished: Vec<bool> = results.iter().map(Option::is_some).collect();
+        let pending = items
+            .into_iter()
+            .enumerate()
+            .filter(move |(index, _)| !finished[*index])
+            .map(move |(index, item)| (index, item, positions.remove(&index)));
+        // Iterations started and not yet finished: stopped ones are reported as aborted.
+        let running = RefCell::new(std::collections::BTreeSet::new());
+        let running = &running;
+        let tracker = &tracker;
+        let iterations = pending.map(|(index, item, position)| {
+            let frame = frame.clone();
+            async move {
+                let iteration_record = record && !distributed;
+                let (child, start, iteration_input) = match position {
+                    Some(position) => {
+                        // Resumed where it stood: it started before the restart.
+                        let child = Frame::child(&frame, None, !distributed).tracked();
+                        child.restore(position.variables);
+                        child.reach(&position.state, &position.input);
+                        child.resume_inside(position.inside.map(|inside| *inside));
+                        let start = map
+                            .processor
+                            .state_index(&position.state)
+                            .unwrap_or(map.processor.start_at);
+                        (Rc::new(child), start, position.input)
+                    }
+                    None => {
+                        let iteration_input = match &map.item_selector {
+                            Some(selector) => {
+                                let child = Frame::child(&frame, Some((index, item)), true);
+                                let scope = run.scope(&child, input, state, entered_ms, None);
+                                match selector.evaluate(&scope) {
+                                    Ok(v) => v,
+                                    Err(f) => return (index, Err(cx.located(f))),
+                                }
+                            }
+                            None => item,
+                        };
+                        run.emit(iteration_record, || EventKind::MapIteration {
+                            phase: IterationPhase::Started,
+                            index,
+                            name: state.name.clone(),
+                        });
+                        let child = Frame::child(&frame, None, !distributed);
+                        let child = match tracker {
+                            Some(_) => child.tracked(),
+                            None => child,
+                        };
+                        (Rc::new(child), map.processor.start_at, iteration_input)
+                    }
+                };
+                if let Some(tracker) = tracker {
+                    tracker.running(index, &child);
+                }
+                running.borrow_mut().insert(index);
+                let result = run.run_states(&map.processor, start, iteration_input, child).await;
+                running.borrow_mut().remove(&index);
+                let phase = if result.is_ok() {
+                    IterationPhase::Succeeded
+                } else {
+                    IterationPhase::Failed
+                };
+                run.emit(iteration_record, || EventKind::MapIteration {
+                    phase,
+                    index,
+                    name: state.name.clone(),
+                });
+                if let Some(tracker) = tracker {
+                    match &result {
+                        Ok(output) => {
+                            tracker.succeeded(index, output);
+                            run.commit_progress(&frame).await;
+                        }
+                        Err(_) => tracker.forget(index),
+                    }
+                }
+                (index, result)
+            }
         });
-    }
-    if let Some(f) = first_failure {
-        if distributed {
-            run.emit(record, || EventKind::MapRunFailed);
-            return Err(if limits.has_threshold() {
-                map_limits::threshold_exceeded()
-            } else {
-                f
+        // Iterations finish in any order and free their slot at once; results keep item order.
+        let mut first_failure = None;
+        let mut stream = stream::iter(iterations).buffer_unordered(concurrency);
+        while let Some((index, r)) = stream.next().await {
+            match r {
+                Ok(v) => results[index] = Some(v),
+                Err(f) => {
+                    failures += 1;
+                    let tolerated = distributed && limits.has_threshold() && !limits.exceeded(failures, total);
+                    if tolerated {
+                        let output = f.to_output();
+                        if let Some(tracker) = tracker {
+                            tracker.tolerated(index, &output);
+                        }
+                        results[index] = Some(output);
+                        continue;
+                    }
+                    first_failure = Some(f);
+                    break;
+                }
+            }
+        }
+        drop(stream);
+        let aborted = std::mem::take(&mut *running.borrow_mut());
+        for index in aborted {
+            run.emit(record && !distributed, || EventKind::MapIteration {
+                phase: IterationPhase::Aborted,
+                index,
+                name: state.name.clone(),
             });
         }
-        return Err(f);
+        if let Some(f) = first_failure {
+            if distributed {
+                run.emit(record, || EventKind::MapRunFailed);
+                return Err(if limits.has_threshold() {
+                    map_limits::threshold_exceeded()
+                } else {
+                    f
+                });
+            }
+            return Err(f);
+        }
+        if distributed {
+            run.emit(record, || EventKind::MapRunSucceeded);
+        } else if record {
+            run.history.borrow_mut().chain_to_last();
+        }
+        run.emit_after_last(record, || EventKind::MapStateSucceeded);
+        Ok(Value::Array(results.into_iter().flatten().collect()))
     }
-    if distributed {
-        run.emit(record, || EventKind::MapRunSucceeded);
-    } else if record {
-        run.history.borrow_mut().chain_to_last();
-    }
-    run.emit_after_last(record, || EventKind::MapStateSucceeded);
-    Ok(Value::Array(results.into_iter().flatten().collect()))
 }
 
 /// The items a Map state iterates over (`ItemsPath`, `Items`, or its input).

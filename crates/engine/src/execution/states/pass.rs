@@ -23,7 +23,7 @@ pub(in crate::execution) fn run(run: &Run<'_>, pass: &Pass, cx: Entered<'_>) -> 
                     let scope = run.scope(cx.frame, &input, state, cx.entered_ms, None);
                     parameters.evaluate(&scope).map_err(|f| cx.located(f))?
                 }
-                None => input,
+                None => input.into_owned(),
             };
             run.observe(state, Seen::Parameters(&result));
             result

@@ -13,7 +13,13 @@ pub(in crate::execution) fn run(run: &Run<'_>, cx: Entered<'_>) -> Result<Comple
     let input = run.effective_input(&cx).map_err(|f| cx.located(f))?;
     run.observe(cx.state, Seen::AfterInputPath(&input));
     let output = run
-        .finish_output(cx.state, input, Value::Null, &ResultPath::Discard, cx.frame)
+        .finish_output(
+            cx.state,
+            input.into_owned(),
+            Value::Null,
+            &ResultPath::Discard,
+            cx.frame,
+        )
         .map_err(|f| cx.located(f))?;
     Ok(Completed {
         transition: Transition::End,

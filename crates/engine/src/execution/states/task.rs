@@ -63,7 +63,7 @@ pub(in crate::execution) async fn attempt(
         scope.task_token = token.as_deref();
         match &task.parameters {
             Some(p) => p.evaluate(&scope).map_err(located)?,
-            None => input.clone(),
+            None => input.as_ref().clone(),
         }
     };
     run.observe(state, Seen::TaskParameters(&parameters));

@@ -42,7 +42,7 @@ pub(in crate::execution) async fn run(run: &Run<'_>, wait: &Wait, cx: Entered<'_
         run.assign(state.assign.as_ref(), &scope).map_err(|f| cx.located(f))?
     };
     let output = run
-        .finish_output(state, input, Value::Null, &ResultPath::Discard, cx.frame)
+        .finish_output(state, input.into_owned(), Value::Null, &ResultPath::Discard, cx.frame)
         .map_err(|f| cx.located(f))?;
     Ok(Completed {
         transition: wait.transition,
