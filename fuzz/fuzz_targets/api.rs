@@ -75,10 +75,7 @@ fuzz_target!(|data: &[u8]| {
                 .expect("a buffered body");
             let answer: Value = serde_json::from_slice(&bytes)
                 .unwrap_or_else(|e| panic!("status {status}: a body that is not JSON ({e}): {bytes:?}"));
-            assert!(
-                !status.is_server_error(),
-                "a request answered {status}: {answer}"
-            );
+            assert!(!status.is_server_error(), "a request answered {status}: {answer}");
             if status.is_success() {
                 if let Some(arn) = answer.get("executionArn").and_then(Value::as_str) {
                     executions.push(arn.to_owned());
@@ -94,7 +91,7 @@ fuzz_target!(|data: &[u8]| {
         // Stop what is still running (an activity or a callback waits forever), so the
         // executor thread ends with the engine.
         for arn in executions {
-            let stop = engine.stop(&arn, Stop { error: None, cause: None });
+            let stop = engine.stop(&arn, Stop::default());
             let _ = tokio::time::timeout(REQUEST_TIME, stop).await;
         }
     });

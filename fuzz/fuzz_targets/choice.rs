@@ -11,7 +11,9 @@ use asl::loader;
 use asl::template::Template;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
-use switchyard_fuzz::{on_executor_stack, split_expression, tolerate_jsonata_core_panics, FuzzScope, JSONATA_TIME_LIMIT};
+use switchyard_fuzz::{
+    on_executor_stack, split_expression, tolerate_jsonata_core_panics, FuzzScope, JSONATA_TIME_LIMIT,
+};
 
 fuzz_target!(|data: &[u8]| {
     tolerate_jsonata_core_panics();

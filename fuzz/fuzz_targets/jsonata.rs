@@ -8,7 +8,9 @@
 use asl::jsonata::{Expression, States};
 use asl::template::Scope;
 use libfuzzer_sys::fuzz_target;
-use switchyard_fuzz::{on_executor_stack, split_expression, tolerate_jsonata_core_panics, FuzzScope, JSONATA_TIME_LIMIT};
+use switchyard_fuzz::{
+    on_executor_stack, split_expression, tolerate_jsonata_core_panics, FuzzScope, JSONATA_TIME_LIMIT,
+};
 
 fuzz_target!(|data: &[u8]| {
     tolerate_jsonata_core_panics();

@@ -127,10 +127,9 @@ pub fn tolerate_jsonata_core_panics() {
         let abort = std::panic::take_hook();
         let seen = Mutex::new(HashSet::new());
         std::panic::set_hook(Box::new(move |info| {
-            let Some(location) = info.location().filter(|l| l.file().contains("/jsonata-core-")) else {
+            let Some(place) = culprit(info).filter(|place| place.contains("/jsonata-core-")) else {
                 return abort(info);
             };
-            let place = format!("{}:{}", location.file(), location.line());
             if seen.lock().is_ok_and(|mut seen| seen.insert(place.clone())) {
                 let message = info
                     .payload()
@@ -142,4 +141,24 @@ pub fn tolerate_jsonata_core_panics() {
             }
         }));
     });
+}
+
+/// The innermost source place of a panic outside the standard library: where it was raised,
+/// or, for a panic raised inside `core` (an arithmetic overflow, a slice index), the first
+/// frame of the backtrace that is not the standard library's.
+fn culprit(info: &std::panic::PanicHookInfo<'_>) -> Option<String> {
+    let location = info.location()?;
+    if !location.file().starts_with("/rustc/") {
+        return Some(format!("{}:{}", location.file(), location.line()));
+    }
+    // Innermost first: this hook, the standard library's panic machinery, `core::panicking`,
+    // then the code that panicked.
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    let lines: Vec<&str> = trace.lines().map(str::trim).collect();
+    let raised = lines.iter().rposition(|line| line.contains("core::panicking::"))?;
+    lines[raised..]
+        .iter()
+        .filter_map(|line| line.strip_prefix("at "))
+        .find(|file| !file.starts_with("/rustc/"))
+        .map(|file| (*file).to_owned())
 }
