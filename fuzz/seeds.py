@@ -197,8 +197,12 @@ def jsonpath():
             seed("jsonpath", text + "\n" + compact(doc if doc is not None else {}))
     # The deep-scan shapes of issue 12, on a small nested document.
     nested = {"a": {"a": {"a": {"a": [1, {"a": 2}]}}}}
+    deep = 1
+    for _ in range(12):
+        deep = {"a": deep, "b": [deep]} if isinstance(deep, int) else {"a": deep}
     for text in ["$..*", "$..*..*", "$..*..*..*..*", "$..a..a", "$..[*]", "$..a[?(@ > 1)]"]:
         seed("jsonpath", text + "\n" + compact(nested))
+        seed("jsonpath", text + "\n" + compact(deep))
 
 
 def intrinsics():
