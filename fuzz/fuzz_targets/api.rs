@@ -60,6 +60,7 @@ fuzz_target!(|data: &[u8]| {
             let mut request = Request::builder()
                 .method("POST")
                 .uri("/")
+                .header("host", "127.0.0.1:8083")
                 .header("content-type", "application/x-amz-json-1.0");
             if let Ok(target) = HeaderValue::from_bytes(target) {
                 request = request.header("x-amz-target", target);
