@@ -31,7 +31,14 @@ fuzz_target!(|data: &[u8]| {
             result: scope.result(),
             error_output: scope.error_output(),
         };
-        match expression.evaluate_in_state(&states, &|name| scope.variable(name), &mut || scope.random_u64()) {
+        // The budget the engine gives a state under AWS's default 256 KiB payload limit.
+        let budget = asl::budget::Budget::for_payload(256 * 1024);
+        match expression.evaluate_in_state(
+            &states,
+            &|name| scope.variable(name),
+            &mut || scope.random_u64(),
+            &budget,
+        ) {
             Ok(Some(value)) => {
                 let _ = value.to_string();
             }
