@@ -35,6 +35,7 @@ mod test_state;
 
 pub use error::{ApiError, ApiResult, ErrorCode};
 pub use request::Request;
+pub use test_state::json_text as spaced_json;
 
 use request::PageTokens;
 

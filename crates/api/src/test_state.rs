@@ -260,8 +260,9 @@ fn encode_error_details(details: &ErrorDetails) -> Value {
 }
 
 /// A payload as TestState writes it: JSON with a space after each `,` and `:` (as the
-/// recorded AWS answers show, e.g. `"[1, 1, 1]"`).
-fn json_text(value: &Value) -> String {
+/// recorded AWS answers show, e.g. `"[1, 1, 1]"`). Python's `json.dumps` writes the same,
+/// which is why `switchyard bench` prints its summary lines with it.
+pub fn json_text(value: &Value) -> String {
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, SpacedFormatter);
     match serde::Serialize::serialize(value, &mut serializer) {

@@ -151,6 +151,18 @@ impl<'a> Run<'a> {
     }
 }
 
+/// The value at a reference path (`SecondsPath`, `TimestampPath`, `ItemsPath`), or AWS's
+/// "Invalid path" failure when it selects nothing.
+pub(super) fn lookup(scope: &dyn Scope, path: &asl::path::ReferencePath) -> Result<Value, Failure> {
+    asl::template::lookup(scope, path).ok_or_else(|| {
+        Failure::runtime(format!(
+            "Invalid path '{}' : No results for path: {}",
+            path.as_str(),
+            path.as_str()
+        ))
+    })
+}
+
 /// Resolve `TimeoutSeconds`/`HeartbeatSeconds` and their `...Path` and JSONata forms.
 pub(super) fn dynamic_seconds(
     value: Option<&Dynamic<u64>>,

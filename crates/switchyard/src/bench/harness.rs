@@ -700,40 +700,10 @@ fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
-/// JSON text as Python's `json.dumps` writes it (`", "` and `": "` separators), so the
-/// summary lines merge with `bench.py`'s in `table.py`, which looks for
-/// `{"type": "sfn-bench"`.
+/// A summary line as Python's `json.dumps` writes it (`", "` and `": "`), so that
+/// `table.py` reads it like bench.py's own `{"type": "sfn-bench"` lines.
 pub(crate) fn python_json(value: &Value) -> String {
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
-    match serde::Serialize::serialize(value, &mut serializer) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(_) => value.to_string(),
-    }
-}
-
-struct PythonFormatter;
-
-impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
-    }
-
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
-        writer.write_all(b": ")
-    }
+    api::spaced_json(value)
 }
 
 #[cfg(test)]

@@ -269,13 +269,7 @@ impl Iterations<'_, '_> {
 pub(in crate::execution) fn items(map: &Map, input: &Value, scope: &dyn Scope) -> Result<Vec<Value>, Failure> {
     Ok(match &map.items {
         Items::Path(path) => {
-            let value = asl::template::lookup(scope, path).ok_or_else(|| {
-                Failure::runtime(format!(
-                    "Invalid path '{}' : No results for path: {}",
-                    path.as_str(),
-                    path.as_str()
-                ))
-            })?;
+            let value = crate::execution::io::lookup(scope, path)?;
             match value {
                 Value::Array(items) => items,
                 other => {

@@ -56,13 +56,7 @@ fn delay_ms(run: &Run<'_>, wait_for: &WaitFor, scope: &dyn Scope) -> Result<i64,
     match wait_for {
         WaitFor::Seconds(Dynamic::Literal(s)) => Ok(*s as i64 * 1000),
         WaitFor::Seconds(Dynamic::Path(path)) => {
-            let value = asl::template::lookup(scope, path).ok_or_else(|| {
-                Failure::runtime(format!(
-                    "Invalid path '{}' : No results for path: {}",
-                    path.as_str(),
-                    path.as_str()
-                ))
-            })?;
+            let value = crate::execution::io::lookup(scope, path)?;
             match value.as_i64() {
                 Some(n) if n >= 0 => Ok(n.saturating_mul(1000)),
                 Some(_) => Err(Failure::runtime(format!(
@@ -90,13 +84,7 @@ fn delay_ms(run: &Run<'_>, wait_for: &WaitFor, scope: &dyn Scope) -> Result<i64,
             let (text, from_path) = match timestamp {
                 Dynamic::Literal(s) => (Value::String(s.clone()), None),
                 Dynamic::Path(path) => {
-                    let value = asl::template::lookup(scope, path).ok_or_else(|| {
-                        Failure::runtime(format!(
-                            "Invalid path '{}' : No results for path: {}",
-                            path.as_str(),
-                            path.as_str()
-                        ))
-                    })?;
+                    let value = crate::execution::io::lookup(scope, path)?;
                     (value, Some(path.as_str()))
                 }
                 Dynamic::Expression(t) => (t.evaluate(scope)?, None),
