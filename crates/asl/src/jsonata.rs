@@ -16,8 +16,12 @@
 //!
 //! Evaluations run under a [`Budget`]: no sequence (a range `[1..n]`, a mapping, a
 //! wildcard) may hold more items than would fit its memory budget (`D2015`, checked by
-//! `jsonata-core` before a range is allocated), and the result is charged to it as it is
-//! converted to JSON.
+//! `jsonata-core` before a range is allocated), `$pad` may not build a string larger than
+//! it (checked before the string is built), and the result is charged to it as it is
+//! converted to JSON. Strings built otherwise are not checked as they grow: `&` in a loop,
+//! `$join` or `$string` of a sequence repeating one large value, `$replace` with a long
+//! replacement. `jsonata-core` gives no hook on `&`, and `$join` and `$string` are among
+//! the built-ins it does not let a caller replace; the watchdog stops a loop.
 //!
 //! Like the rest of the crate, evaluation draws no randomness of its own: the caller's
 //! `random` source seeds every random draw (`$random()`, `$uuid()`, `$shuffle`). Two things
@@ -39,6 +43,7 @@ mod functions;
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
@@ -141,13 +146,17 @@ impl Expression {
     ///
     /// Fails with a [`JsonataError::Syntax`] on anything JSONata 2.0.6 cannot parse.
     pub fn parse(text: &str) -> Result<Expression, JsonataError> {
-        let ast = guarded(|| jsonata_core::parser::parse(text))?.map_err(|error| JsonataError::syntax(&error))?;
+        let mut ast = guarded(|| jsonata_core::parser::parse(text))?.map_err(|error| JsonataError::syntax(&error))?;
         let Scan {
             names,
             variables,
             states,
             reads_input,
+            binds_pad,
         } = scan(&ast)?;
+        if names.iter().any(|name| name == "pad") && !binds_pad {
+            functions::pass_context_to_pad(&mut ast);
+        }
         Ok(Expression {
             text: text.to_owned(),
             ast,
@@ -282,11 +291,23 @@ impl Expression {
             ..EvaluatorOptions::default()
         };
         let mut evaluator = Evaluator::with_options(context, options);
-        functions::register(&mut evaluator, |name| self.mentions(name), seed, max_items)
-            .map_err(JsonataError::evaluation)?;
+        // Set by a function that refused to build a value beyond the memory budget.
+        let exceeded = Rc::new(Cell::new(None));
+        functions::register(
+            &mut evaluator,
+            |name| self.mentions(name),
+            seed,
+            max_items,
+            budget.memory_limit(),
+            &exceeded,
+        )
+        .map_err(JsonataError::evaluation)?;
         let result = evaluator
             .evaluate(&self.ast, &input)
-            .map_err(JsonataError::evaluation)?;
+            .map_err(|error| match exceeded.get() {
+                Some(over) => JsonataError::OverBudget(over),
+                None => JsonataError::evaluation(error),
+            })?;
         charge(&result, budget)?;
         to_json(&result, 0)
     }
@@ -428,6 +449,8 @@ struct Scan {
     variables: Vec<String>,
     states: StatesUse,
     reads_input: bool,
+    /// Whether the expression binds `$pad` itself, when its calls are left as written.
+    binds_pad: bool,
 }
 
 /// Walks the tree once at parse time: collects the `$names` it mentions, the variables it
@@ -579,6 +602,7 @@ fn scan(ast: &AstNode) -> Result<Scan, JsonataError> {
     names.sort_unstable();
     names.dedup();
     bound.sort_unstable();
+    let binds_pad = bound.binary_search_by(|name| name.as_str().cmp("pad")).is_ok();
     read.retain(|name| !name.is_empty() && name != "states" && bound.binary_search(name).is_err());
     read.sort_unstable();
     read.dedup();
@@ -587,6 +611,7 @@ fn scan(ast: &AstNode) -> Result<Scan, JsonataError> {
         variables: read,
         states,
         reads_input,
+        binds_pad,
     })
 }
 
