@@ -16,12 +16,14 @@
 //!
 //! Evaluations run under a [`Budget`]: no sequence (a range `[1..n]`, a mapping, a
 //! wildcard) may hold more items than would fit its memory budget (`D2015`, checked by
-//! `jsonata-core` before a range is allocated), `$pad` may not build a string larger than
-//! it (checked before the string is built), and the result is charged to it as it is
+//! `jsonata-core` before a range is allocated), `$pad` and `$fromMillis` may not build a
+//! string larger than it (checked before the string is built), and the result is charged to it as it is
 //! converted to JSON. Strings built otherwise are not checked as they grow: `&` in a loop,
 //! `$join` or `$string` of a sequence repeating one large value, `$replace` with a long
-//! replacement. `jsonata-core` gives no hook on `&`, and `$join` and `$string` are among
-//! the built-ins it does not let a caller replace; the watchdog stops a loop.
+//! replacement, `$now` with a picture of huge widths (`[D,1000000000]`). `jsonata-core`
+//! gives no hook on `&`, `$join` and `$string` are among the built-ins it does not let a
+//! caller replace, and `$now` could not be replaced keeping one instant per evaluation; the
+//! watchdog stops a loop.
 //!
 //! Like the rest of the crate, evaluation draws no randomness of its own: the caller's
 //! `random` source seeds every random draw (`$random()`, `$uuid()`, `$shuffle`). Two things
@@ -152,10 +154,18 @@ impl Expression {
             variables,
             states,
             reads_input,
-            binds_pad,
+            bound,
         } = scan(&ast)?;
-        if names.iter().any(|name| name == "pad") && !binds_pad {
-            functions::pass_context_to_pad(&mut ast);
+        // Overrides of built-ins that take the context value for a missing first argument
+        // are passed it, at the calls the expression makes itself (where it does not bind
+        // the name to something of its own).
+        let takers: Vec<&str> = functions::CONTEXT_TAKERS
+            .into_iter()
+            .filter(|name| names.binary_search_by(|known| known.as_str().cmp(name)).is_ok())
+            .filter(|name| bound.binary_search_by(|known| known.as_str().cmp(name)).is_err())
+            .collect();
+        if !takers.is_empty() {
+            functions::pass_context(&mut ast, &takers);
         }
         Ok(Expression {
             text: text.to_owned(),
@@ -449,8 +459,9 @@ struct Scan {
     variables: Vec<String>,
     states: StatesUse,
     reads_input: bool,
-    /// Whether the expression binds `$pad` itself, when its calls are left as written.
-    binds_pad: bool,
+    /// The names the expression binds itself (`$x := ...`, parameters, `@$x`, `#$x`),
+    /// sorted.
+    bound: Vec<String>,
 }
 
 /// Walks the tree once at parse time: collects the `$names` it mentions, the variables it
@@ -602,7 +613,6 @@ fn scan(ast: &AstNode) -> Result<Scan, JsonataError> {
     names.sort_unstable();
     names.dedup();
     bound.sort_unstable();
-    let binds_pad = bound.binary_search_by(|name| name.as_str().cmp("pad")).is_ok();
     read.retain(|name| !name.is_empty() && name != "states" && bound.binary_search(name).is_err());
     read.sort_unstable();
     read.dedup();
@@ -611,7 +621,7 @@ fn scan(ast: &AstNode) -> Result<Scan, JsonataError> {
         variables: read,
         states,
         reads_input,
-        binds_pad,
+        bound,
     })
 }
 

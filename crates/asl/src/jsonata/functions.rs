@@ -1,8 +1,9 @@
 //! The functions Step Functions adds to JSONata, from the AWS Developer Guide page
 //! "Transforming data with JSONata in Step Functions", section "JSONata functions provided by
 //! Step Functions": `$partition`, `$range`, `$hash`, `$random([seed])`, `$uuid` and `$parse`.
-//! `$shuffle` is replaced too, only so that its randomness comes from the caller, and `$pad`,
-//! only so that its result is bounded by the evaluation's memory budget.
+//! `$shuffle` is replaced too, only so that its randomness comes from the caller, and `$pad`
+//! and `$fromMillis`, only so that their results are bounded by the evaluation's memory
+//! budget.
 //!
 //! They follow the conventions of JSONata's own functions: an undefined argument gives an
 //! undefined result, a single value where an array is expected counts as a one-item array,
@@ -30,8 +31,9 @@ pub(super) const RANDOM: [&str; 3] = ["random", "uuid", "shuffle"];
 /// Registers the functions `mentioned` names on `evaluator`. `seed`, drawn from the caller's
 /// random source, is present exactly when a function of [`RANDOM`] is mentioned.
 /// `max_items` bounds what `$range` produces, as the evaluation's budget bounds JSONata's
-/// own range operator (`[1..n]`). `$pad` refuses a result of more than `memory_limit` bytes
-/// and records the refusal in `exceeded`, so that the evaluation fails as over budget.
+/// own range operator (`[1..n]`). `$pad` and `$fromMillis` refuse a
+/// result of more than `memory_limit` bytes and record the refusal in `exceeded`, so that
+/// the evaluation fails as over budget.
 pub(super) fn register(
     evaluator: &mut Evaluator,
     mentioned: impl Fn(&str) -> bool,
@@ -43,6 +45,12 @@ pub(super) fn register(
     if mentioned("pad") {
         let exceeded = Rc::clone(exceeded);
         evaluator.register_fn_override("pad", move |args: &[JValue]| pad(args, memory_limit, &exceeded))?;
+    }
+    if mentioned("fromMillis") {
+        let exceeded = Rc::clone(exceeded);
+        evaluator.register_fn_override("fromMillis", move |args: &[JValue]| {
+            from_millis(args, memory_limit, &exceeded)
+        })?;
     }
     if mentioned("partition") {
         evaluator.register_fn("partition", partition)?;
@@ -138,41 +146,114 @@ fn range(args: &[JValue], max_items: usize) -> Result<JValue, EvaluatorError> {
 ///
 /// Every call the limit allows runs jsonata-core's built-in `$pad` on the same arguments
 /// (validation, coercion, undefined and null handling, non-integral widths included), with
-/// the context value of the call where [`pass_context_to_pad`] passed it, so that
+/// the context value of the call where [`pass_context`] passed it, so that
 /// `['a', 'b'].$pad(3)` pads each item as the built-in does. A call through a reference
 /// (`$map(xs, $pad)`, `$f := $pad`) has no context value.
 fn pad(args: &[JValue], memory_limit: usize, exceeded: &Cell<Option<OverBudget>>) -> Result<JValue, EvaluatorError> {
-    let (args, context) = match args {
-        [args @ .., JValue::String(marker), context] if **marker == *CONTEXT_MARKER => (args, context),
-        _ => (args, &JValue::Undefined),
-    };
+    let (args, context) = split_context(args);
     // The built-in takes the context value for the string when the first argument is not
     // one (`$pad(3)` on a string): the size of either reading is checked.
     let substituted: Vec<JValue> = std::iter::once(context.clone()).chain(args.iter().cloned()).collect();
     let bytes = padded_size(args).max(padded_size(&substituted));
     if let Some(bytes) = bytes.filter(|&bytes| bytes > memory_limit) {
-        let over = OverBudget::Memory { limit: memory_limit };
-        exceeded.set(Some(over));
-        return Err(failure(format!("$pad would build a string of {bytes} bytes: {over}")));
+        return Err(over_budget("$pad", bytes, memory_limit, exceeded));
     }
     builtin("pad", args, context)
 }
 
-/// What [`pass_context_to_pad`] puts before the context value it adds to a call of `$pad`:
-/// a text no expression has a reason to write.
-const CONTEXT_MARKER: &str = "\u{0}switchyard: the context value of this $pad call follows\u{0}";
+/// `$fromMillis(millis[, picture[, timezone]])`: JSONata's own function, refusing first a
+/// picture whose widths alone would take more than `memory_limit` bytes. A width modifier
+/// pads a number to as many digits as it says (`[D,1000000000]` is a billion characters),
+/// and jsonata-core builds them all. Otherwise jsonata-core's built-in runs, as for [`pad`].
+fn from_millis(
+    args: &[JValue],
+    memory_limit: usize,
+    exceeded: &Cell<Option<OverBudget>>,
+) -> Result<JValue, EvaluatorError> {
+    let (args, context) = split_context(args);
+    // Whichever argument is the picture (the first, when the context value stands in for
+    // the number): the timezone has no widths.
+    let bytes = args
+        .iter()
+        .filter_map(|arg| match arg {
+            JValue::String(text) => Some(picture_widths(text)),
+            _ => None,
+        })
+        .max();
+    if let Some(bytes) = bytes.filter(|&bytes| bytes > memory_limit) {
+        return Err(over_budget("$fromMillis", bytes, memory_limit, exceeded));
+    }
+    builtin("fromMillis", args, context)
+}
 
-/// Adds to each call `$pad(...)` in `ast` two arguments, [`CONTEXT_MARKER`] and `$`, so that
-/// the override sees the context value the built-in would take for a missing string. For
-/// an expression that does not bind `$pad` itself (a lambda bound to it would see them);
-/// calls with a placeholder (`$pad(?, 3)`) are left alone. Iterative, as the tree may be
-/// too deep for recursion.
-pub(super) fn pass_context_to_pad(ast: &mut AstNode) {
+/// The characters the width modifiers of a date/time picture ask for, read as jsonata-core
+/// reads them (XPath F&O 3.1, 9.8.4.2): in each `[marker]` (whitespace removed; `[[` is a
+/// literal), the widths after its last comma, `min` or `min-max`, each a decimal number or
+/// `*`; a number is padded to the minimum, and a year (`Y`) to the maximum.
+pub(super) fn picture_widths(picture: &str) -> usize {
+    let mut total = 0usize;
+    let mut rest = picture;
+    while let Some(open) = rest.find('[') {
+        rest = &rest[open + 1..];
+        if let Some(literal) = rest.strip_prefix('[') {
+            rest = literal;
+            continue;
+        }
+        let Some(close) = rest.find(']') else {
+            break;
+        };
+        let marker: String = rest[..close].split_whitespace().collect();
+        rest = &rest[close + 1..];
+        let Some((_, widths)) = marker.rsplit_once(',') else {
+            continue;
+        };
+        let width = |text: &str| text.parse::<usize>().unwrap_or(0);
+        let (min, max) = match widths.split_once('-') {
+            Some((min, max)) => (width(min), width(max)),
+            None => (width(widths), 0),
+        };
+        let chars = if marker.starts_with('Y') { min.max(max) } else { min };
+        total = total.saturating_add(chars);
+    }
+    total
+}
+
+/// Records that a function refused to build `bytes` bytes, beyond `limit`, and gives the
+/// error that stops the evaluation (`Expression::run` reports it as over budget).
+fn over_budget(function: &str, bytes: usize, limit: usize, exceeded: &Cell<Option<OverBudget>>) -> EvaluatorError {
+    let over = OverBudget::Memory { limit };
+    exceeded.set(Some(over));
+    failure(format!("{function} would build a string of {bytes} bytes: {over}"))
+}
+
+/// The built-ins replaced here that take the context value for a missing first argument
+/// (their signatures start `<s-` or `<n-`); [`pass_context`] passes it to them.
+pub(super) const CONTEXT_TAKERS: [&str; 2] = ["pad", "fromMillis"];
+
+/// What [`pass_context`] puts before the context value it adds to a call: a text no
+/// expression has a reason to write.
+const CONTEXT_MARKER: &str = "\u{0}switchyard: the context value of this call follows\u{0}";
+
+/// The arguments of a call and its context value: the one [`pass_context`] added, or
+/// undefined (a call through a reference, `$map(xs, $pad)`).
+fn split_context(args: &[JValue]) -> (&[JValue], &JValue) {
+    match args {
+        [args @ .., JValue::String(marker), context] if **marker == *CONTEXT_MARKER => (args, context),
+        _ => (args, &JValue::Undefined),
+    }
+}
+
+/// Adds to each call of one of `functions` in `ast` two arguments, [`CONTEXT_MARKER`] and
+/// `$`, so that the override sees the context value the built-in would take for a missing
+/// first argument. Only for functions the expression does not bind itself (a lambda bound
+/// to the name would see them); calls with a placeholder (`$pad(?, 3)`) are left alone.
+/// Iterative, as the tree may be too deep for recursion.
+pub(super) fn pass_context(ast: &mut AstNode, functions: &[&str]) {
     let mut pending = vec![ast];
     while let Some(node) = pending.pop() {
         match node {
             AstNode::Function { name, args, .. } => {
-                if name == "pad" && !args.iter().any(|arg| matches!(arg, AstNode::Placeholder)) {
+                if functions.contains(&name.as_str()) && !args.iter().any(|arg| matches!(arg, AstNode::Placeholder)) {
                     args.push(AstNode::String(CONTEXT_MARKER.to_owned()));
                     args.push(AstNode::Variable(String::new()));
                     let written = args.len() - 2;

@@ -662,3 +662,51 @@ fn pad_beyond_the_budget_is_refused() {
         Err(JsonataError::OverBudget(OverBudget::Memory { limit: 128 * 1024 }))
     );
 }
+
+/// Found looking for `$pad`'s kind: a width modifier in a date/time picture pads a number
+/// to as many digits as it says, and `$fromMillis(0, '[D,1000000000]')` built a billion.
+/// Such a picture is refused before anything is built; any other is jsonata-core's own.
+#[test]
+fn from_millis_widths_beyond_the_budget_are_refused() {
+    let limit = crate::budget::Budget::default().memory_limit();
+    for text in [
+        "$fromMillis(0, '[D,1000000000]')",
+        "$fromMillis(0, '[Y,*-40000000]')",
+        "$fromMillis(0, '[H01,20000000][m,20000000]')",
+        "$fromMillis(0, '[ f , 40000000 ]', '+0100')",
+        "[0].$fromMillis('[D,1000000000]')",
+        "$map([0], function($t) { $fromMillis($t, '[D,1000000000]') })",
+    ] {
+        assert_eq!(
+            eval(text),
+            Err(JsonataError::OverBudget(OverBudget::Memory { limit })),
+            "{text}"
+        );
+    }
+    for text in [
+        "$fromMillis(1521801216617)",
+        "$fromMillis(1521801216617, '[Y0001]-[M01]-[D01] [H01]:[m01]')",
+        "$fromMillis(1521801216617, '[D,6] [MNn,3-3] [Y,*-2] [[x]]', '-0500')",
+        "$length($fromMillis(0, '[D,100000]'))",
+        "$fromMillis(0, '[D,99999999999999999999999]')",
+        "[1521801216617, 0].$fromMillis('[Y]')",
+        "{'t': 0}.t.$fromMillis()",
+        "$fromMillis('x')",
+        "$fromMillis(0, 5)",
+        "$fromMillis(1.5)",
+        "$fromMillis(nothing)",
+    ] {
+        assert_eq!(eval(text), eval_by_jsonata_core(text), "{text}");
+    }
+    assert_eq!(value("$length($fromMillis(0, '[D,100000]'))"), json!(100_000));
+    for (picture, widths) in [
+        ("[Y0001]-[M01]", 0),
+        ("[D,6] [MNn,3-3] [Y,*-2]", 6 + 3 + 2),
+        ("[[D,1000]] [ D , 7 - 9 ]", 7),
+        ("[Y,10-20][f,*]", 20),
+        ("[D,99999999999999999999999]", 0),
+        ("[D,5", 0),
+    ] {
+        assert_eq!(functions::picture_widths(picture), widths, "{picture}");
+    }
+}
