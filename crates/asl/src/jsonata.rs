@@ -17,13 +17,13 @@
 //! Evaluations run under a [`Budget`]: no sequence (a range `[1..n]`, a mapping, a
 //! wildcard) may hold more items than would fit its memory budget (`D2015`, checked by
 //! `jsonata-core` before a range is allocated), `$pad` and `$fromMillis` may not build a
-//! string larger than it (checked before the string is built), and the result is charged to it as it is
-//! converted to JSON. Strings built otherwise are not checked as they grow: `&` in a loop,
-//! `$join` or `$string` of a sequence repeating one large value, `$replace` with a long
-//! replacement, `$now` with a picture of huge widths (`[D,1000000000]`). `jsonata-core`
-//! gives no hook on `&`, `$join` and `$string` are among the built-ins it does not let a
-//! caller replace, and `$now` could not be replaced keeping one instant per evaluation; the
-//! watchdog stops a loop.
+//! string larger than it (checked before the string is built), and the result is charged
+//! to it as it is converted to JSON. Strings built otherwise are not checked as they grow: `$join` or
+//! `$string` of a sequence repeating one large value (`$join([1..1000].$s)` is a thousand
+//! copies of `$s`), `$replace` with a long replacement (`$replace($s, 'a', $s)`), `&` in a
+//! loop. `jsonata-core` does not let a caller replace `$join` and `$string`, gives no hook
+//! on `&` (the watchdog stops such a loop), and `$replace` with a regular expression or a
+//! function cannot be sized without running it.
 //!
 //! Like the rest of the crate, evaluation draws no randomness of its own: the caller's
 //! `random` source seeds every random draw (`$random()`, `$uuid()`, `$shuffle`). Two things
