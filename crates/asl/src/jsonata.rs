@@ -16,8 +16,14 @@
 //!
 //! Evaluations run under a [`Budget`]: no sequence (a range `[1..n]`, a mapping, a
 //! wildcard) may hold more items than would fit its memory budget (`D2015`, checked by
-//! `jsonata-core` before a range is allocated), and the result is charged to it as it is
-//! converted to JSON.
+//! `jsonata-core` before a range is allocated), `$pad` and `$fromMillis` may not build a
+//! string larger than it (checked before the string is built), and the result is charged
+//! to it as it is converted to JSON. Strings built otherwise are not checked as they grow: `$join` or
+//! `$string` of a sequence repeating one large value (`$join([1..1000].$s)` is a thousand
+//! copies of `$s`), `$replace` with a long replacement (`$replace($s, 'a', $s)`), `&` in a
+//! loop. `jsonata-core` does not let a caller replace `$join` and `$string`, gives no hook
+//! on `&` (the watchdog stops such a loop), and `$replace` with a regular expression or a
+//! function cannot be sized without running it.
 //!
 //! Like the rest of the crate, evaluation draws no randomness of its own: the caller's
 //! `random` source seeds every random draw (`$random()`, `$uuid()`, `$shuffle`). Two things
@@ -39,6 +45,7 @@ mod functions;
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
@@ -141,13 +148,25 @@ impl Expression {
     ///
     /// Fails with a [`JsonataError::Syntax`] on anything JSONata 2.0.6 cannot parse.
     pub fn parse(text: &str) -> Result<Expression, JsonataError> {
-        let ast = guarded(|| jsonata_core::parser::parse(text))?.map_err(|error| JsonataError::syntax(&error))?;
+        let mut ast = guarded(|| jsonata_core::parser::parse(text))?.map_err(|error| JsonataError::syntax(&error))?;
         let Scan {
             names,
             variables,
             states,
             reads_input,
+            bound,
         } = scan(&ast)?;
+        // Overrides of built-ins that take the context value for a missing first argument
+        // are passed it, at the calls the expression makes itself (where it does not bind
+        // the name to something of its own).
+        let takers: Vec<&str> = functions::CONTEXT_TAKERS
+            .into_iter()
+            .filter(|name| names.binary_search_by(|known| known.as_str().cmp(name)).is_ok())
+            .filter(|name| bound.binary_search_by(|known| known.as_str().cmp(name)).is_err())
+            .collect();
+        if !takers.is_empty() {
+            functions::pass_context(&mut ast, &takers);
+        }
         Ok(Expression {
             text: text.to_owned(),
             ast,
@@ -282,11 +301,23 @@ impl Expression {
             ..EvaluatorOptions::default()
         };
         let mut evaluator = Evaluator::with_options(context, options);
-        functions::register(&mut evaluator, |name| self.mentions(name), seed, max_items)
-            .map_err(JsonataError::evaluation)?;
+        // Set by a function that refused to build a value beyond the memory budget.
+        let exceeded = Rc::new(Cell::new(None));
+        functions::register(
+            &mut evaluator,
+            |name| self.mentions(name),
+            seed,
+            max_items,
+            budget.memory_limit(),
+            &exceeded,
+        )
+        .map_err(JsonataError::evaluation)?;
         let result = evaluator
             .evaluate(&self.ast, &input)
-            .map_err(JsonataError::evaluation)?;
+            .map_err(|error| match exceeded.get() {
+                Some(over) => JsonataError::OverBudget(over),
+                None => JsonataError::evaluation(error),
+            })?;
         charge(&result, budget)?;
         to_json(&result, 0)
     }
@@ -428,6 +459,9 @@ struct Scan {
     variables: Vec<String>,
     states: StatesUse,
     reads_input: bool,
+    /// The names the expression binds itself (`$x := ...`, parameters, `@$x`, `#$x`),
+    /// sorted.
+    bound: Vec<String>,
 }
 
 /// Walks the tree once at parse time: collects the `$names` it mentions, the variables it
@@ -587,6 +621,7 @@ fn scan(ast: &AstNode) -> Result<Scan, JsonataError> {
         variables: read,
         states,
         reads_input,
+        bound,
     })
 }
 

@@ -1,7 +1,9 @@
 //! The functions Step Functions adds to JSONata, from the AWS Developer Guide page
 //! "Transforming data with JSONata in Step Functions", section "JSONata functions provided by
 //! Step Functions": `$partition`, `$range`, `$hash`, `$random([seed])`, `$uuid` and `$parse`.
-//! `$shuffle` is replaced too, only so that its randomness comes from the caller.
+//! `$shuffle` is replaced too, only so that its randomness comes from the caller, and `$pad`
+//! and `$fromMillis`, only so that their results are bounded by the evaluation's memory
+//! budget.
 //!
 //! They follow the conventions of JSONata's own functions: an undefined argument gives an
 //! undefined result, a single value where an array is expected counts as a one-item array,
@@ -9,15 +11,18 @@
 //! takes are ignored, because jsonata-core hands a function used as a callback (`$map(xs,
 //! $uuid)`) the item, its index and the whole array.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use jsonata_core::evaluator::{Evaluator, EvaluatorError};
+use jsonata_core::ast::{AstNode, Stage};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::value::JValue;
 use md5::Md5;
 use serde_json::Value;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::budget::OverBudget;
 
 /// The functions that draw randomness; an expression mentioning none of them never calls the
 /// caller's random source.
@@ -26,13 +31,27 @@ pub(super) const RANDOM: [&str; 3] = ["random", "uuid", "shuffle"];
 /// Registers the functions `mentioned` names on `evaluator`. `seed`, drawn from the caller's
 /// random source, is present exactly when a function of [`RANDOM`] is mentioned.
 /// `max_items` bounds what `$range` produces, as the evaluation's budget bounds JSONata's
-/// own range operator (`[1..n]`).
+/// own range operator (`[1..n]`). `$pad` and `$fromMillis` refuse a
+/// result of more than `memory_limit` bytes and record the refusal in `exceeded`, so that
+/// the evaluation fails as over budget.
 pub(super) fn register(
     evaluator: &mut Evaluator,
     mentioned: impl Fn(&str) -> bool,
     seed: Option<u64>,
     max_items: usize,
+    memory_limit: usize,
+    exceeded: &Rc<Cell<Option<OverBudget>>>,
 ) -> Result<(), EvaluatorError> {
+    if mentioned("pad") {
+        let exceeded = Rc::clone(exceeded);
+        evaluator.register_fn_override("pad", move |args: &[JValue]| pad(args, memory_limit, &exceeded))?;
+    }
+    if mentioned("fromMillis") {
+        let exceeded = Rc::clone(exceeded);
+        evaluator.register_fn_override("fromMillis", move |args: &[JValue]| {
+            from_millis(args, memory_limit, &exceeded)
+        })?;
+    }
     if mentioned("partition") {
         evaluator.register_fn("partition", partition)?;
     }
@@ -118,6 +137,239 @@ fn range(args: &[JValue], max_items: usize) -> Result<JValue, EvaluatorError> {
         .map(|i| JValue::Number(start + i as f64 * step))
         .collect();
     Ok(JValue::array(items))
+}
+
+/// `$pad(string, width[, char])`: JSONata's own function, refusing first a width whose
+/// result would take more than `memory_limit` bytes. jsonata-core builds whatever width it
+/// is given (up to 2^31 characters, one at a time), so `$pad('a', 1e20)` would run for
+/// minutes and take gigabytes before any budget saw the result.
+///
+/// Every call the limit allows runs jsonata-core's built-in `$pad` on the same arguments
+/// (validation, coercion, undefined and null handling, non-integral widths included), with
+/// the context value of the call where [`pass_context`] passed it, so that
+/// `['a', 'b'].$pad(3)` pads each item as the built-in does. A call through a reference
+/// (`$map(xs, $pad)`, `$f := $pad`) has no context value.
+fn pad(args: &[JValue], memory_limit: usize, exceeded: &Cell<Option<OverBudget>>) -> Result<JValue, EvaluatorError> {
+    let (args, context) = split_context(args);
+    // The built-in takes the context value for the string when the first argument is not
+    // one (`$pad(3)` on a string): the size of either reading is checked.
+    let substituted: Vec<JValue> = std::iter::once(context.clone()).chain(args.iter().cloned()).collect();
+    let bytes = padded_size(args).max(padded_size(&substituted));
+    if let Some(bytes) = bytes.filter(|&bytes| bytes > memory_limit) {
+        return Err(over_budget("$pad", bytes, memory_limit, exceeded));
+    }
+    builtin("pad", args, context)
+}
+
+/// `$fromMillis(millis[, picture[, timezone]])`: JSONata's own function, refusing first a
+/// picture whose widths alone would take more than `memory_limit` bytes. A width modifier
+/// pads a number to as many digits as it says (`[D,1000000000]` is a billion characters),
+/// and jsonata-core builds them all. Otherwise jsonata-core's built-in runs, as for [`pad`].
+fn from_millis(
+    args: &[JValue],
+    memory_limit: usize,
+    exceeded: &Cell<Option<OverBudget>>,
+) -> Result<JValue, EvaluatorError> {
+    let (args, context) = split_context(args);
+    // Whichever argument is the picture (the first, when the context value stands in for
+    // the number): the timezone has no widths.
+    let bytes = args
+        .iter()
+        .filter_map(|arg| match arg {
+            JValue::String(text) => Some(picture_widths(text)),
+            _ => None,
+        })
+        .max();
+    if let Some(bytes) = bytes.filter(|&bytes| bytes > memory_limit) {
+        return Err(over_budget("$fromMillis", bytes, memory_limit, exceeded));
+    }
+    builtin("fromMillis", args, context)
+}
+
+/// The characters the width modifiers of a date/time picture ask for, read as jsonata-core
+/// reads them (XPath F&O 3.1, 9.8.4.2): in each `[marker]` (whitespace removed; `[[` is a
+/// literal), the widths after its last comma, `min` or `min-max`, each a decimal number or
+/// `*`; a number is padded to the minimum, and a year (`Y`) to the maximum.
+pub(super) fn picture_widths(picture: &str) -> usize {
+    let mut total = 0usize;
+    let mut rest = picture;
+    while let Some(open) = rest.find('[') {
+        rest = &rest[open + 1..];
+        if let Some(literal) = rest.strip_prefix('[') {
+            rest = literal;
+            continue;
+        }
+        let Some(close) = rest.find(']') else {
+            break;
+        };
+        let marker: String = rest[..close].split_whitespace().collect();
+        rest = &rest[close + 1..];
+        let Some((_, widths)) = marker.rsplit_once(',') else {
+            continue;
+        };
+        let width = |text: &str| text.parse::<usize>().unwrap_or(0);
+        let (min, max) = match widths.split_once('-') {
+            Some((min, max)) => (width(min), width(max)),
+            None => (width(widths), 0),
+        };
+        let chars = if marker.starts_with('Y') { min.max(max) } else { min };
+        total = total.saturating_add(chars);
+    }
+    total
+}
+
+/// Records that a function refused to build `bytes` bytes, beyond `limit`, and gives the
+/// error that stops the evaluation (`Expression::run` reports it as over budget).
+fn over_budget(function: &str, bytes: usize, limit: usize, exceeded: &Cell<Option<OverBudget>>) -> EvaluatorError {
+    let over = OverBudget::Memory { limit };
+    exceeded.set(Some(over));
+    failure(format!("{function} would build a string of {bytes} bytes: {over}"))
+}
+
+/// The built-ins replaced here that take the context value for a missing first argument
+/// (their signatures start `<s-` or `<n-`); [`pass_context`] passes it to them.
+pub(super) const CONTEXT_TAKERS: [&str; 2] = ["pad", "fromMillis"];
+
+/// What [`pass_context`] puts before the context value it adds to a call: a text no
+/// expression has a reason to write.
+const CONTEXT_MARKER: &str = "\u{0}switchyard: the context value of this call follows\u{0}";
+
+/// The arguments of a call and its context value: the one [`pass_context`] added, or
+/// undefined (a call through a reference, `$map(xs, $pad)`).
+fn split_context(args: &[JValue]) -> (&[JValue], &JValue) {
+    match args {
+        [args @ .., JValue::String(marker), context] if **marker == *CONTEXT_MARKER => (args, context),
+        _ => (args, &JValue::Undefined),
+    }
+}
+
+/// Adds to each call of one of `functions` in `ast` two arguments, [`CONTEXT_MARKER`] and
+/// `$`, so that the override sees the context value the built-in would take for a missing
+/// first argument. Only for functions the expression does not bind itself (a lambda bound
+/// to the name would see them); calls with a placeholder (`$pad(?, 3)`) are left alone.
+/// Iterative, as the tree may be too deep for recursion.
+pub(super) fn pass_context(ast: &mut AstNode, functions: &[&str]) {
+    let mut pending = vec![ast];
+    while let Some(node) = pending.pop() {
+        match node {
+            AstNode::Function { name, args, .. } => {
+                if functions.contains(&name.as_str()) && !args.iter().any(|arg| matches!(arg, AstNode::Placeholder)) {
+                    args.push(AstNode::String(CONTEXT_MARKER.to_owned()));
+                    args.push(AstNode::Variable(String::new()));
+                    let written = args.len() - 2;
+                    pending.extend(args.iter_mut().take(written));
+                } else {
+                    pending.extend(args.iter_mut());
+                }
+            }
+            AstNode::Binary { lhs, rhs, .. } => {
+                pending.push(lhs);
+                pending.push(rhs);
+            }
+            AstNode::Path { steps } => {
+                for step in steps {
+                    pending.push(&mut step.node);
+                    for stage in &mut step.stages {
+                        if let Stage::Filter(filter) = stage {
+                            pending.push(filter);
+                        }
+                    }
+                }
+            }
+            AstNode::Unary { operand, .. } => pending.push(operand),
+            AstNode::Call { procedure, args } => {
+                pending.push(procedure);
+                pending.extend(args.iter_mut());
+            }
+            AstNode::Lambda { body, .. } => pending.push(body),
+            AstNode::FunctionApplication(inner) => pending.push(inner),
+            AstNode::Array(items) | AstNode::Block(items) | AstNode::ArrayGroup(items) => {
+                pending.extend(items.iter_mut())
+            }
+            AstNode::Object(pairs) => pending.extend(pairs.iter_mut().flat_map(|(key, value)| [key, value])),
+            AstNode::ObjectTransform { input, pattern } => {
+                pending.push(input);
+                pending.extend(pattern.iter_mut().flat_map(|(key, value)| [key, value]));
+            }
+            AstNode::Conditional {
+                condition,
+                then_branch,
+                else_branch,
+            } => {
+                pending.push(condition);
+                pending.push(then_branch);
+                pending.extend(else_branch.as_deref_mut());
+            }
+            AstNode::Sort { input, terms } => {
+                pending.push(input);
+                pending.extend(terms.iter_mut().map(|(term, _)| term));
+            }
+            AstNode::Transform {
+                location,
+                update,
+                delete,
+            } => {
+                pending.push(location);
+                pending.push(update);
+                pending.extend(delete.as_deref_mut());
+            }
+            AstNode::String(_)
+            | AstNode::Name(_)
+            | AstNode::Variable(_)
+            | AstNode::Number(_)
+            | AstNode::Boolean(_)
+            | AstNode::Null
+            | AstNode::Undefined
+            | AstNode::Placeholder
+            | AstNode::Regex { .. }
+            | AstNode::ParentVariable(_)
+            | AstNode::Wildcard
+            | AstNode::Descendant
+            | AstNode::Parent(_) => {}
+        }
+    }
+}
+
+/// How many bytes jsonata-core's `$pad` would build for `args`, when they are a string and a
+/// width (and a pad string or nothing); `None` for anything else, which the built-in turns
+/// into its result or error without building anything large.
+pub(super) fn padded_size(args: &[JValue]) -> Option<usize> {
+    let (Some(JValue::String(text)), Some(JValue::Number(width))) = (args.first(), args.get(1)) else {
+        return None;
+    };
+    let fill: &str = match args.get(2) {
+        None | Some(JValue::Undefined) => " ",
+        Some(JValue::String(fill)) if fill.is_empty() => " ",
+        Some(JValue::String(fill)) => fill,
+        Some(_) => return None,
+    };
+    // The built-in's width: truncated toward zero and saturated to 32 bits (`as i32`, NaN
+    // as 0), its absolute value in characters.
+    let width = (*width as i32).unsigned_abs() as usize;
+    let missing = width.saturating_sub(text.chars().count());
+    // The padding repeats `fill` and cuts it to `missing` characters.
+    let fill_chars = fill.chars().count();
+    let whole = (missing / fill_chars).saturating_mul(fill.len());
+    let part: usize = fill.chars().take(missing % fill_chars).map(char::len_utf8).sum();
+    Some(text.len().saturating_add(whole).saturating_add(part))
+}
+
+/// Calls jsonata-core's built-in `name` on `args` with `context` as the context value, in
+/// an evaluator of its own where no override hides it.
+fn builtin(name: &str, args: &[JValue], context: &JValue) -> Result<JValue, EvaluatorError> {
+    let mut bindings = Context::new();
+    let mut parameters = Vec::with_capacity(args.len());
+    for (index, value) in args.iter().enumerate() {
+        let parameter = format!("a{index}");
+        bindings.bind(parameter.clone(), value.clone());
+        parameters.push(AstNode::Variable(parameter));
+    }
+    let call = AstNode::Function {
+        name: name.to_owned(),
+        args: parameters,
+        is_builtin: true,
+    };
+    Evaluator::with_options(bindings, EvaluatorOptions::default()).evaluate(&call, context)
 }
 
 /// `$hash(string, algorithm)`: the lowercase hexadecimal digest of the string's UTF-8 bytes,

@@ -533,3 +533,180 @@ fn results_beyond_the_budget_are_refused() {
         Ok(Some(1000))
     );
 }
+
+/// Evaluates `text` with jsonata-core alone, none of AWS's functions or overrides
+/// registered.
+fn eval_by_jsonata_core(text: &str) -> Result<Option<Value>, JsonataError> {
+    let ast = jsonata_core::parser::parse(text).map_err(|error| JsonataError::syntax(&error))?;
+    let mut evaluator = Evaluator::with_options(Context::new(), EvaluatorOptions::default());
+    let result = evaluator
+        .evaluate(&ast, &JValue::Null)
+        .map_err(JsonataError::evaluation)?;
+    to_json(&result, 0)
+}
+
+/// Within the budget, `$pad` is jsonata-core's own: the same results and the same errors.
+#[test]
+fn pad_within_the_budget_is_jsonata_cores_own() {
+    let table = [
+        ("$pad('foo', 5)", Some(json!("foo  "))),
+        ("$pad('foo', -5)", Some(json!("  foo"))),
+        ("$pad('foo', -5, '#')", Some(json!("##foo"))),
+        ("$pad('foo', 5, '')", Some(json!("foo  "))),
+        ("$pad('foo', 1)", Some(json!("foo"))),
+        ("$pad('foo', -3)", Some(json!("foo"))),
+        ("$pad('foo', 8, '-+')", Some(json!("foo-+-+-"))),
+        ("$pad('foo', -9, 'abcd')", Some(json!("abcdabfoo"))),
+        ("$pad('a𝄞💩', 7, '💩')", Some(json!("a𝄞💩💩💩💩💩"))),
+        ("$pad('𝄞💩', -7)", Some(json!("     𝄞💩"))),
+        ("$pad('foo', 5.7, ' ')", Some(json!("foo  "))),
+        ("$pad('foo', -5.7, ' ')", Some(json!("  foo"))),
+        ("$pad('foo', 0)", Some(json!("foo"))),
+        ("$pad('', 3, 'x')", Some(json!("xxx"))),
+        ("$pad(nothing, 1)", None),
+        ("$pad('foo', nothing)", Some(json!("foo"))),
+        ("$pad('foo', 5, nothing)", Some(json!("foo  "))),
+        (
+            "$map(['a', 'bb'], function($s) { $pad($s, -3, '.') })",
+            Some(json!(["..a", ".bb"])),
+        ),
+        ("($f := $pad; $f('x', 2, '*'))", Some(json!("x*"))),
+        ("['a', 'bb'].$pad(3)", Some(json!(["a  ", "bb "]))),
+        ("['a', 'bb'].$pad(-3, '*')", Some(json!(["**a", "*bb"]))),
+        ("{'s': 'x'}.s.$pad(2)", Some(json!("x "))),
+        ("($p := $pad(?, 3); $p('y'))", Some(json!("y  "))),
+        ("'x' ~> $pad(3)", Some(json!("x  "))),
+    ];
+    for (text, expected) in table {
+        assert_eq!(eval(text), Ok(expected.clone()), "{text}");
+        assert_eq!(eval_by_jsonata_core(text), Ok(expected), "{text} (jsonata-core)");
+    }
+    for text in [
+        "$pad(5, 5)",
+        "$pad('foo', '5')",
+        "$pad('foo', 5, 6)",
+        "$pad('foo')",
+        "$pad()",
+        "$pad('foo', 5, ' ', 1)",
+        "$pad(['a'], 5)",
+        "$pad(null, 5)",
+        "[1, 2].$pad(3)",
+    ] {
+        let ours = eval(text);
+        assert!(ours.is_err(), "{text}: {ours:?}");
+        assert_eq!(ours, eval_by_jsonata_core(text), "{text}");
+    }
+    // Large, and within the default budget of 32 MiB.
+    let wide = value("$pad('a', -1000000, 'xy')");
+    assert_eq!(wide.as_str().map(str::len), Some(1_000_000));
+    assert!(wide
+        .as_str()
+        .is_some_and(|s| s.starts_with("xyxy") && s.ends_with("xa")));
+}
+
+/// Fuzz finding: `$pad('a', 1e20)` built two billion characters one at a time, past the
+/// JSONata watchdog. A width whose result would not fit the memory budget is refused
+/// before anything is built, as over budget (a `States.QueryEvaluationError`).
+#[test]
+fn pad_beyond_the_budget_is_refused() {
+    let limit = crate::budget::Budget::default().memory_limit();
+    let started = std::time::Instant::now();
+    for text in [
+        "$pad('a', 1e20)",
+        "$pad('a', -1e20)",
+        "$pad('a', 2147483647, '-')",
+        "$pad('', 33554433)",
+        "$pad('', 10000000, '💩')",
+        "{'x': $pad('a', 1e9)}.x",
+        "$map([1e20], function($w) { $pad('a', $w) })",
+        "['a'].$pad(1e20)",
+        "{'s': 'a'}.s.$pad(-1e20, 'xy')",
+        "($p := $pad(?, 1e20); $p('a'))",
+        "($f := $pad; $f('a', 1e20))",
+    ] {
+        assert_eq!(
+            eval(text),
+            Err(JsonataError::OverBudget(OverBudget::Memory { limit })),
+            "{text}"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    // What is counted: the string's bytes and the padding's, cut from a repeated fill.
+    let args = |text: &str, width: f64, fill: Option<&str>| {
+        let mut args = vec![JValue::string(text), JValue::Number(width)];
+        args.extend(fill.map(JValue::string));
+        functions::padded_size(&args)
+    };
+    assert_eq!(args("", 33554432.0, None), Some(limit));
+    assert_eq!(args("foo", 2.0, None), Some(3));
+    assert_eq!(args("foo", -9.9, Some("a💩")), Some(3 + 3 * 5));
+    assert_eq!(args("é", 1e20, Some("")), Some(2 + (i32::MAX as usize - 1)));
+    assert_eq!(args("x", f64::NAN, None), Some(1));
+    assert_eq!(
+        functions::padded_size(&[JValue::Number(5.0), JValue::Number(5.0)]),
+        None
+    );
+    // The engine's budget for a smaller payload limit refuses smaller widths.
+    let small = crate::budget::Budget::for_payload(1024);
+    let expression = Expression::parse("$pad('a', 200000)").unwrap();
+    let input = json!({});
+    let states = States {
+        input: &input,
+        context: &|| panic!("not read"),
+        result: None,
+        error_output: None,
+    };
+    let refused = expression.evaluate_in_state(&states, &|_| None, &mut || 0, &small);
+    assert_eq!(
+        refused,
+        Err(JsonataError::OverBudget(OverBudget::Memory { limit: 128 * 1024 }))
+    );
+}
+
+/// Found looking for `$pad`'s kind: a width modifier in a date/time picture pads a number
+/// to as many digits as it says, and `$fromMillis(0, '[D,1000000000]')` built a billion.
+/// Such a picture is refused before anything is built; any other is jsonata-core's own.
+#[test]
+fn from_millis_widths_beyond_the_budget_are_refused() {
+    let limit = crate::budget::Budget::default().memory_limit();
+    for text in [
+        "$fromMillis(0, '[D,1000000000]')",
+        "$fromMillis(0, '[Y,*-40000000]')",
+        "$fromMillis(0, '[H01,20000000][m,20000000]')",
+        "$fromMillis(0, '[ f , 40000000 ]', '+0100')",
+        "[0].$fromMillis('[D,1000000000]')",
+        "$map([0], function($t) { $fromMillis($t, '[D,1000000000]') })",
+    ] {
+        assert_eq!(
+            eval(text),
+            Err(JsonataError::OverBudget(OverBudget::Memory { limit })),
+            "{text}"
+        );
+    }
+    for text in [
+        "$fromMillis(1521801216617)",
+        "$fromMillis(1521801216617, '[Y0001]-[M01]-[D01] [H01]:[m01]')",
+        "$fromMillis(1521801216617, '[D,6] [MNn,3-3] [Y,*-2] [[x]]', '-0500')",
+        "$length($fromMillis(0, '[D,100000]'))",
+        "$fromMillis(0, '[D,99999999999999999999999]')",
+        "[1521801216617, 0].$fromMillis('[Y]')",
+        "{'t': 0}.t.$fromMillis()",
+        "$fromMillis('x')",
+        "$fromMillis(0, 5)",
+        "$fromMillis(1.5)",
+        "$fromMillis(nothing)",
+    ] {
+        assert_eq!(eval(text), eval_by_jsonata_core(text), "{text}");
+    }
+    assert_eq!(value("$length($fromMillis(0, '[D,100000]'))"), json!(100_000));
+    for (picture, widths) in [
+        ("[Y0001]-[M01]", 0),
+        ("[D,6] [MNn,3-3] [Y,*-2]", 6 + 3 + 2),
+        ("[[D,1000]] [ D , 7 - 9 ]", 7),
+        ("[Y,10-20][f,*]", 20),
+        ("[D,99999999999999999999999]", 0),
+        ("[D,5", 0),
+    ] {
+        assert_eq!(functions::picture_widths(picture), widths, "{picture}");
+    }
+}
