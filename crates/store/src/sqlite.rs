@@ -139,7 +139,9 @@ impl Sqlite {
         writer.pragma_update(None, "synchronous", "FULL")?;
         // Fewer, larger checkpoints: each costs an fsync of the database file.
         writer.pragma_update(None, "wal_autocheckpoint", 10_000)?;
-        writer.pragma_update(None, "cache_size", -65_536)?;
+        // 16 MiB: commits append at the B-trees' edges, so a small cache holds what they touch;
+        // a larger one only keeps the event rows of big histories in memory.
+        writer.pragma_update(None, "cache_size", -16_384)?;
         prepare_schema(&mut writer)?;
         let secret = prepare_secret(&writer)?;
         let mut readers = Vec::new();
